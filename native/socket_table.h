@@ -1,0 +1,109 @@
+// The columnar socket table both readers fill: one contiguous vector per field.
+// Plain C++: no N-API here, so readers can be unit-tested and fuzzed alone.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sockscope {
+
+// Kernel TCP state numbers (include/net/tcp_states.h). UDP uses ESTABLISHED and CLOSE.
+enum TcpState : uint8_t {
+  kEstablished = 1,
+  kSynSent = 2,
+  kSynRecv = 3,
+  kFinWait1 = 4,
+  kFinWait2 = 5,
+  kTimeWait = 6,
+  kClose = 7,
+  kCloseWait = 8,
+  kLastAck = 9,
+  kListen = 10,
+  kClosing = 11,
+  kNewSynRecv = 12,
+  kMaxState = 12,
+};
+
+// One bit per state, bit N = state N, as the kernel's idiag_states mask.
+using StateMask = uint32_t;
+constexpr StateMask kAllStates = 0x1FFE;  // states 1..12
+
+// Which tables to read: the four /proc files, or the four netlink (protocol, family) dumps.
+enum Table : uint8_t { kTcp = 0, kTcp6 = 1, kUdp = 2, kUdp6 = 3, kTableCount = 4 };
+using TableMask = uint8_t;
+constexpr TableMask kAllTables = 0xF;
+
+constexpr uint8_t kProtoTcp = 6;   // IPPROTO_TCP
+constexpr uint8_t kProtoUdp = 17;  // IPPROTO_UDP
+
+inline uint8_t table_protocol(Table t) { return t <= kTcp6 ? kProtoTcp : kProtoUdp; }
+inline uint8_t table_family(Table t) { return (t == kTcp || t == kUdp) ? 4 : 6; }
+
+// An error travels as errno (0 when it is not a syscall's) plus a stable code and text.
+struct Error {
+  int errnum = 0;
+  std::string code;     // "ENOENT", "ERR_PROC_PARSE", ...
+  std::string syscall;  // "open", "read", "recvmsg", ... or empty
+  std::string message;  // names the file and line, or the netlink step
+  explicit operator bool() const { return !code.empty(); }
+};
+
+// tcp_info columns (netlink `info: true`). NaN where the kernel sent no such field (an older,
+// shorter tcp_info) or the socket has none (UDP, TIME_WAIT, request sockets).
+struct TcpInfoColumns {
+  std::vector<double> rtt, rttvar, min_rtt;  // microseconds
+  std::vector<double> snd_cwnd, snd_ssthresh, retransmits, total_retrans, lost, unacked;
+  std::vector<double> bytes_acked, bytes_received, bytes_retrans;
+  std::vector<double> delivery_rate, pacing_rate;  // bytes per second
+  std::vector<double> last_data_sent, last_data_recv;  // milliseconds ago
+  std::vector<uint8_t> congestion;       // index into congestion_names; 0 = none
+  std::vector<std::string> congestion_names{""};
+};
+
+// SK_MEMINFO columns (netlink `memory: true`), NaN where absent.
+struct MemInfoColumns {
+  std::vector<double> rmem_alloc, rcvbuf, wmem_alloc, sndbuf, fwd_alloc, wmem_queued, optmem,
+      backlog, drops;
+};
+
+// Columns. Addresses are 16 bytes per row: IPv4 in the first 4 bytes (network order) with the
+// rest zero, told apart by `family`; an IPv4-mapped IPv6 address stays IPv6.
+struct SocketTable {
+  std::vector<uint8_t> protocol;       // 6 tcp, 17 udp
+  std::vector<uint8_t> family;         // 4 or 6
+  std::vector<uint8_t> state;          // kernel numbering; request sockets read as SYN_RECV
+  std::vector<uint8_t> local_address;  // 16 bytes per row
+  std::vector<uint8_t> remote_address; // 16 bytes per row
+  std::vector<uint16_t> local_port;
+  std::vector<uint16_t> remote_port;
+  std::vector<uint32_t> recv_q;        // rx_queue; for LISTEN, the accept queue's length
+  std::vector<uint32_t> send_q;        // tx_queue; for LISTEN via netlink, the backlog
+  std::vector<uint32_t> uid;
+  std::vector<uint32_t> inode;         // socket inodes are 32-bit (get_next_ino)
+  std::vector<uint8_t> timer;          // 0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT, 4 probe
+  std::vector<uint32_t> timer_expires; // milliseconds until the timer fires, 0 if past
+  std::vector<uint8_t> retransmits;
+
+  // Netlink only (empty from /proc): the socket cookie, and the extension columns when asked.
+  std::vector<uint64_t> cookie;
+  bool has_info = false, has_memory = false;
+  TcpInfoColumns info;
+  MemInfoColumns memory;
+
+  size_t size() const { return state.size(); }
+
+  void reserve(size_t n) {
+    protocol.reserve(n); family.reserve(n); state.reserve(n);
+    local_address.reserve(n * 16); remote_address.reserve(n * 16);
+    local_port.reserve(n); remote_port.reserve(n);
+    recv_q.reserve(n); send_q.reserve(n); uid.reserve(n); inode.reserve(n);
+    timer.reserve(n); timer_expires.reserve(n); retransmits.reserve(n);
+  }
+};
+
+// Per-state counts, indexed by kernel state number (index 0 unused).
+using StateCounts = std::array<uint64_t, kMaxState + 1>;
+
+}  // namespace sockscope
