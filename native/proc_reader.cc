@@ -1,0 +1,307 @@
+#include "proc_reader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "errno_name.h"
+
+namespace sockscope::proc {
+namespace {
+
+// seq_file hands out at most a page per read(), but one large buffer keeps the parser's
+// carry-over rare and bounds memory whatever the table's size.
+constexpr size_t kReadBuffer = 1 << 20;
+
+struct Row {
+  uint8_t state;
+  uint8_t local[16], remote[16];
+  uint16_t local_port, remote_port;
+  uint32_t send_q, recv_q, uid, inode;
+  uint8_t timer;
+  uint32_t timer_expires;
+  uint8_t retransmits;
+};
+
+// A cursor over one line; every step either advances or records what it expected.
+struct Cursor {
+  const char* p;
+  const char* end;  // the line's '\n'
+  const char* expected = nullptr;
+
+  bool fail(const char* what) {
+    if (!expected) expected = what;
+    return false;
+  }
+  void skip_spaces() {
+    while (p < end && *p == ' ') ++p;
+  }
+  bool literal(char c, const char* what) {
+    if (p < end && *p == c) return ++p, true;
+    return fail(what);
+  }
+};
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// 1..max_digits hex digits into a uint64.
+bool hex(Cursor& c, int max_digits, uint64_t& out, const char* what) {
+  out = 0;
+  int n = 0;
+  for (int d; c.p < c.end && (d = hex_digit(*c.p)) >= 0; ++c.p, ++n) {
+    if (n == max_digits) return c.fail(what);
+    out = out << 4 | static_cast<uint64_t>(d);
+  }
+  return n > 0 || c.fail(what);
+}
+
+bool hex32(Cursor& c, uint32_t& out, const char* what) {
+  uint64_t v;
+  if (!hex(c, 8, v, what)) return false;
+  out = static_cast<uint32_t>(v);
+  return true;
+}
+
+bool dec(Cursor& c, uint64_t max, uint64_t& out, const char* what) {
+  out = 0;
+  const char* start = c.p;
+  for (; c.p < c.end && *c.p >= '0' && *c.p <= '9'; ++c.p) {
+    out = out * 10 + static_cast<uint64_t>(*c.p - '0');
+    if (out > max) return c.fail(what);
+  }
+  return c.p > start || c.fail(what);
+}
+
+// The kernel prints each 32-bit word of an address with %08X of its host-order value, so
+// storing each parsed word in host order gives back the network-order bytes.
+bool address(Cursor& c, int words, uint8_t* out, const char* what) {
+  std::memset(out, 0, 16);
+  for (int w = 0; w < words; ++w) {
+    uint32_t word = 0;
+    for (int i = 0; i < 8; ++i, ++c.p) {
+      int d = c.p < c.end ? hex_digit(*c.p) : -1;
+      if (d < 0) return c.fail(what);
+      word = word << 4 | static_cast<uint32_t>(d);
+    }
+    std::memcpy(out + 4 * w, &word, 4);
+  }
+  return true;
+}
+
+bool endpoint(Cursor& c, int words, uint8_t* addr, uint16_t& port, const char* what) {
+  uint64_t v;
+  c.skip_spaces();
+  if (!address(c, words, addr, what) || !c.literal(':', what) || !hex(c, 4, v, what))
+    return false;
+  port = static_cast<uint16_t>(v);
+  return true;
+}
+
+// clock_t ticks (USER_HZ), printed as a long in hex: negative means already expired.
+uint32_t ticks_to_ms(uint64_t raw, int digits_were_wide) {
+  int64_t ticks = digits_were_wide ? static_cast<int64_t>(raw) : static_cast<int32_t>(raw);
+  if (ticks <= 0) return 0;
+  static_assert(sizeof(long) == 8, "64-bit long expected");
+  uint64_t ms = static_cast<uint64_t>(ticks) * 1000 / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
+  return ms > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(ms);
+}
+
+// "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ..."
+// Fields after the inode differ between TCP, UDP, TIME_WAIT and request sockets: ignored.
+bool parse_line(Cursor& c, int words, Row& r) {
+  uint64_t v, state, timer, retrans, uid, inode;
+  c.skip_spaces();
+  if (!dec(c, UINT32_MAX, v, "slot number") || !c.literal(':', "':' after the slot number"))
+    return false;
+  if (!endpoint(c, words, r.local, r.local_port, "local address:port") ||
+      !endpoint(c, words, r.remote, r.remote_port, "remote address:port"))
+    return false;
+  c.skip_spaces();
+  if (!hex(c, 2, state, "state")) return false;
+  c.skip_spaces();
+  if (!hex32(c, r.send_q, "tx_queue") || !c.literal(':', "':' in tx_queue:rx_queue") ||
+      !hex32(c, r.recv_q, "rx_queue"))
+    return false;
+  c.skip_spaces();
+  const char* when_start;
+  if (!hex(c, 2, timer, "timer") || !c.literal(':', "':' in tr:tm->when") ||
+      (when_start = c.p, !hex(c, 16, v, "timer expiry")))
+    return false;
+  r.timer_expires = ticks_to_ms(v, c.p - when_start > 8);
+  c.skip_spaces();
+  if (!hex(c, 8, retrans, "retransmits") || retrans > UINT8_MAX) return c.fail("retransmits");
+  c.skip_spaces();
+  if (!dec(c, UINT32_MAX, uid, "uid")) return false;
+  c.skip_spaces();
+  if (c.p < c.end && *c.p == '-') ++c.p;  // the probe/timeout count is a signed int
+  if (!dec(c, UINT32_MAX, v, "timeout")) return false;
+  c.skip_spaces();
+  if (!dec(c, UINT32_MAX, inode, "inode")) return false;
+  if (c.p < c.end && *c.p != ' ') return c.fail("space after the inode");
+  r.state = static_cast<uint8_t>(state);
+  r.timer = static_cast<uint8_t>(timer);
+  r.retransmits = static_cast<uint8_t>(retrans);
+  r.uid = static_cast<uint32_t>(uid);
+  r.inode = static_cast<uint32_t>(inode);
+  return true;
+}
+
+Error parse_error(const std::string& name, size_t line, const std::string& what) {
+  Error e;
+  e.code = "ERR_PROC_PARSE";
+  e.message = name + ":" + std::to_string(line) + ": " + what;
+  return e;
+}
+
+// Walks the complete lines of `data`; `consumed` says where the unfinished tail starts.
+struct Walker {
+  Table table;
+  StateMask states;
+  const std::string& name;
+  size_t line_no = 0;
+
+  template <typename Sink>
+  Error walk(const char* data, size_t len, bool at_eof, size_t& consumed, Sink&& sink) {
+    const int words = table_family(table) == 4 ? 1 : 4;
+    const char* p = data;
+    const char* end = data + len;
+    for (const char* nl; (nl = static_cast<const char*>(std::memchr(p, '\n', end - p)));
+         p = nl + 1) {
+      if (++line_no == 1) continue;  // the header
+      Cursor c{p, nl};
+      Row r;
+      if (!parse_line(c, words, r))
+        return parse_error(name, line_no, std::string("malformed line: expected ") + c.expected);
+      if (r.state == kNewSynRecv) r.state = kSynRecv;
+      if (r.state == 0 || r.state > kMaxState) {
+        Error e = parse_error(name, line_no, "unknown socket state 0x" + hex_text(r.state));
+        e.code = "ERR_UNKNOWN_STATE";
+        return e;
+      }
+      if (states & (1u << r.state)) sink(r);
+    }
+    consumed = static_cast<size_t>(p - data);
+    if (at_eof && p != end)
+      return parse_error(name, line_no + 1, "truncated line (no newline at the end)");
+    return {};
+  }
+
+  static std::string hex_text(uint8_t v) {
+    const char* digits = "0123456789ABCDEF";
+    return {digits[v >> 4], digits[v & 15]};
+  }
+};
+
+void append(SocketTable& t, Table table, const Row& r) {
+  t.protocol.push_back(table_protocol(table));
+  t.family.push_back(table_family(table));
+  t.state.push_back(r.state);
+  t.local_address.insert(t.local_address.end(), r.local, r.local + 16);
+  t.remote_address.insert(t.remote_address.end(), r.remote, r.remote + 16);
+  t.local_port.push_back(r.local_port);
+  t.remote_port.push_back(r.remote_port);
+  t.recv_q.push_back(r.recv_q);
+  t.send_q.push_back(r.send_q);
+  t.uid.push_back(r.uid);
+  t.inode.push_back(r.inode);
+  t.timer.push_back(r.timer);
+  t.timer_expires.push_back(r.timer_expires);
+  t.retransmits.push_back(r.retransmits);
+}
+
+Error syscall_error(const char* call, const std::string& path) {
+  int errnum = errno;
+  Error e;
+  e.errnum = errnum;
+  e.code = errno_name(errnum);
+  e.syscall = call;
+  e.message = std::string(call) + " " + path + ": " + std::strerror(errnum);
+  return e;
+}
+
+// Streams one file through a fixed buffer, handing complete lines to the walker.
+template <typename Sink>
+Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& missing) {
+  int fd;
+  do fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    missing = errno == ENOENT;
+    return syscall_error("open", path);
+  }
+  std::vector<char> buf(kReadBuffer);
+  size_t have = 0;
+  Error err;
+  for (;;) {
+    ssize_t n = read(fd, buf.data() + have, buf.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = syscall_error("read", path);
+      break;
+    }
+    have += static_cast<size_t>(n);
+    size_t consumed = 0;
+    if ((err = walker.walk(buf.data(), have, n == 0, consumed, sink)) || n == 0) break;
+    if (consumed == 0 && have == buf.size()) {
+      err = parse_error(path, walker.line_no + 1, "line longer than the read buffer");
+      break;
+    }
+    std::memmove(buf.data(), buf.data() + consumed, have - consumed);
+    have -= consumed;
+  }
+  close(fd);
+  return err;
+}
+
+template <typename MakeSink>
+Error read_each(const ReadRequest& req, MakeSink&& make_sink) {
+  for (int i = 0; i < kTableCount; ++i) {
+    Table t = static_cast<Table>(i);
+    if (!(req.tables & (1u << t))) continue;
+    std::string path = req.root + "/" + table_file_name(t);
+    Walker walker{t, req.states, path};
+    bool missing = false;
+    Error err = read_file(path, walker, make_sink(t), missing);
+    if (err && !(missing && (req.optional_tables & (1u << t)))) return err;
+  }
+  return {};
+}
+
+}  // namespace
+
+const char* table_file_name(Table table) {
+  static const char* const names[] = {"tcp", "tcp6", "udp", "udp6"};
+  return names[table];
+}
+
+Error parse_table(const char* data, size_t len, Table table, StateMask states,
+                  const std::string& name, SocketTable& out) {
+  Walker walker{table, states, name};
+  size_t consumed;
+  return walker.walk(data, len, true, consumed, [&](const Row& r) { append(out, table, r); });
+}
+
+Error count_table(const char* data, size_t len, Table table, StateMask states,
+                  const std::string& name, StateCounts& counts) {
+  Walker walker{table, states, name};
+  size_t consumed;
+  return walker.walk(data, len, true, consumed, [&](const Row& r) { ++counts[r.state]; });
+}
+
+Error read_tables(const ReadRequest& req, SocketTable& out) {
+  return read_each(req, [&](Table t) { return [&out, t](const Row& r) { append(out, t, r); }; });
+}
+
+Error count_states(const ReadRequest& req, StateCounts& counts) {
+  return read_each(req, [&](Table) { return [&counts](const Row& r) { ++counts[r.state]; }; });
+}
+
+}  // namespace sockscope::proc

@@ -1,0 +1,33 @@
+// The /proc/net/{tcp,tcp6,udp,udp6} reader: a hand-written parser over one large read() buffer.
+// Plain C++: no N-API here.
+#pragma once
+
+#include <string>
+
+#include "socket_table.h"
+
+namespace sockscope::proc {
+
+struct ReadRequest {
+  TableMask tables = kAllTables;
+  TableMask optional_tables = 0;  // tables whose file may be missing (IPv6 disabled): skipped
+  StateMask states = kAllStates;
+  std::string root = "/proc/net";  // or /proc/<pid>/net, or a test fixture directory
+};
+
+// Parses the bytes of one whole table file (header line first). `name` is used in messages.
+// Rows whose state is not in `states` are skipped. On error, `out` may hold a prefix.
+Error parse_table(const char* data, size_t len, Table table, StateMask states,
+                  const std::string& name, SocketTable& out);
+
+// Same walk, counting rows per state instead of storing them.
+Error count_table(const char* data, size_t len, Table table, StateMask states,
+                  const std::string& name, StateCounts& counts);
+
+// Reads and parses every requested file under `req.root`.
+Error read_tables(const ReadRequest& req, SocketTable& out);
+Error count_states(const ReadRequest& req, StateCounts& counts);
+
+const char* table_file_name(Table table);
+
+}  // namespace sockscope::proc
