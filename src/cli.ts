@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// The sockscope command: parses arguments, calls the library, prints. Nothing else.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+import { countStates, snapshot } from './read.js';
+import { SockscopeError } from './errors.js';
+import { formatStateCounts, formatTable, socketColumns, endpoint } from './format.js';
+import { SOURCES, type Protocol, type ReadOptions } from './options.js';
+import { TCP_STATES, type TcpState } from './states.js';
+import type { SocketRow } from './table.js';
+import { checkOneOf } from './validate.js';
+
+const USAGE = `Usage: sockscope [COMMAND] [OPTIONS]
+
+Commands:
+  (none)    state counts, then the listening sockets with their queues
+  states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
+  list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [--state NAME]... [--json|--ndjson]
+
+Options:
+  -t, --tcp          TCP sockets (the default)
+  -u, --udp          UDP sockets
+  -l, --listening    listening sockets only
+  -a, --all          every socket (without -l or -a, as ss: no LISTEN, TIME_WAIT, SYN_RECV or CLOSE)
+  -4, -6             IPv4 or IPv6 only
+  -e, --extended     add uid and inode
+  --state NAME       keep sockets in this state (netstat's names); repeatable
+  --source SOURCE    auto, netlink or proc (default auto)
+  --proc-root DIR    read the /proc tables from DIR (e.g. /proc/PID/net)
+  --json, --ndjson   JSON array, or one JSON object a line
+  -h, --help         this text`;
+
+const OPTIONS = {
+  tcp: { type: 'boolean', short: 't' },
+  udp: { type: 'boolean', short: 'u' },
+  listening: { type: 'boolean', short: 'l' },
+  all: { type: 'boolean', short: 'a' },
+  ipv4: { type: 'boolean', short: '4' },
+  ipv6: { type: 'boolean', short: '6' },
+  extended: { type: 'boolean', short: 'e' },
+  state: { type: 'string', multiple: true },
+  source: { type: 'string' },
+  'proc-root': { type: 'string' },
+  json: { type: 'boolean' },
+  ndjson: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+type Flags = ReturnType<typeof parse>['values'];
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** ss's default: connected sockets only (not LISTEN, CLOSE, TIME_WAIT, SYN_RECV). */
+const CONNECTED: TcpState[] = TCP_STATES.filter(
+  (s) => !['LISTEN', 'CLOSE', 'TIME_WAIT', 'SYN_RECV'].includes(s),
+);
+
+function protocolsOf(f: Flags): Protocol[] {
+  if (f.ipv4 && f.ipv6) throw new UsageError('-4 and -6 exclude each other');
+  const bases = [...(f.tcp || !f.udp ? ['tcp'] : []), ...(f.udp ? ['udp'] : [])];
+  return bases.flatMap((b) => (f.ipv4 ? [b] : f.ipv6 ? [`${b}6`] : [b, `${b}6`])) as Protocol[];
+}
+
+/** Accepts netstat's names in any case, and ss's dashes: `time-wait` is TIME_WAIT. */
+function stateArg(name: string): TcpState {
+  const norm = name.toUpperCase().replace(/-/g, '_');
+  if (!(TCP_STATES as readonly string[]).includes(norm)) {
+    throw new UsageError(`unknown state "${name}"; states: ${TCP_STATES.join(', ')}`);
+  }
+  return norm as TcpState;
+}
+
+function statesOf(f: Flags): TcpState[] | undefined {
+  if (f.listening && f.all) throw new UsageError('-l and -a exclude each other');
+  if (f.state) return f.state.map(stateArg);
+  if (f.listening) return f.udp && !f.tcp ? ['CLOSE'] : f.udp ? ['LISTEN', 'CLOSE'] : ['LISTEN'];
+  return f.all ? undefined : CONNECTED;
+}
+
+function readOptions(f: Flags, protocols: Protocol[], states?: TcpState[]): ReadOptions {
+  const o: ReadOptions = { protocols };
+  if (states) o.states = states;
+  if (f.source !== undefined) {
+    try {
+      o.source = checkOneOf(f.source, '--source', SOURCES);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (f['proc-root'] !== undefined) o.procRoot = f['proc-root'];
+  return o;
+}
+
+function tcpProtocols(f: Flags): Protocol[] {
+  if (f.ipv4 && f.ipv6) throw new UsageError('-4 and -6 exclude each other');
+  return f.ipv4 ? ['tcp'] : f.ipv6 ? ['tcp6'] : ['tcp', 'tcp6'];
+}
+
+/** The row keys the CLI prints as JSON. */
+function jsonRow(r: SocketRow) {
+  const { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode } = r;
+  return { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode };
+}
+
+async function states(f: Flags): Promise<string> {
+  const counts = await countStates(readOptions(f, tcpProtocols(f)));
+  return f.json ? JSON.stringify(counts, null, 2) : formatStateCounts(counts);
+}
+
+async function list(f: Flags): Promise<string> {
+  const protocols = protocolsOf(f);
+  const table = await snapshot(readOptions(f, protocols, statesOf(f)));
+  const rows = table.toArray();
+  if (f.json) return JSON.stringify(rows.map(jsonRow), null, 2);
+  if (f.ndjson) return rows.map((r) => JSON.stringify(jsonRow(r))).join('\n');
+  const mixed = new Set(protocols.map((p) => p.replace('6', ''))).size > 1;
+  return formatTable(rows, socketColumns(mixed, Boolean(f.extended)));
+}
+
+async function overview(f: Flags): Promise<string> {
+  const opts = readOptions(f, tcpProtocols(f));
+  const [counts, listeners] = await Promise.all([
+    countStates(opts),
+    snapshot({ ...opts, states: ['LISTEN'] }),
+  ]);
+  if (f.json) return JSON.stringify({ states: counts, listeners: listeners.toArray().map(jsonRow) }, null, 2);
+  const table = formatTable(listeners.toArray(), [
+    { title: 'Local Address:Port', value: (r) => endpoint(r.localAddress, r.localPort, r.proto) },
+    { title: 'Accept-Q', value: (r) => String(r.recvQ), right: true },
+    {
+      title: 'Backlog',
+      value: (r) => (listeners.source === 'netlink' ? String(r.sendQ) : '-'),
+      right: true,
+    },
+  ]);
+  return `TCP sockets by state (${counts.total} in all):\n${formatStateCounts(counts) || '      0'}\n\nListening:\n${table}`;
+}
+
+const COMMANDS: Record<string, (f: Flags) => Promise<string>> = { states, list };
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { values, positionals } = parse(argv);
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (values.json && values.ndjson) throw new UsageError('--json and --ndjson exclude each other');
+    const [name, ...rest] = positionals;
+    if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+    const command = name === undefined ? overview : COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command "${name}"`);
+    const out = await command(values);
+    if (out) process.stdout.write(`${out}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof TypeError || err instanceof RangeError) {
+      process.stderr.write(`sockscope: ${err.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    const code = err instanceof SockscopeError ? ` (${err.code})` : '';
+    process.stderr.write(`sockscope: ${(err as Error).message}${code}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

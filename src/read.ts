@@ -1,0 +1,30 @@
+// The reads: a socket table, or per-state counts, each in a threadpool and a synchronous form.
+import { binding } from './binding.js';
+import { callAsync, callSync } from './errors.js';
+import { toNativeRequest, type ReadOptions } from './options.js';
+import { toStateCounts, type StateCounts } from './states.js';
+import { SocketTable } from './table.js';
+
+/** Reads the socket table on the libuv threadpool. */
+export async function snapshot(options?: ReadOptions): Promise<SocketTable> {
+  const req = toNativeRequest(options, 'snapshot');
+  return new SocketTable(await callAsync(() => binding().readAsync(req)));
+}
+
+/** Reads the socket table on the calling thread. */
+export function snapshotSync(options?: ReadOptions): SocketTable {
+  const req = toNativeRequest(options, 'snapshotSync');
+  return new SocketTable(callSync(() => binding().read(req)));
+}
+
+/** Counts sockets per TCP state (tcp and tcp6 by default) on the threadpool, building no table. */
+export async function countStates(options?: ReadOptions): Promise<StateCounts> {
+  const req = toNativeRequest(options, 'countStates');
+  return toStateCounts((await callAsync(() => binding().countAsync(req))).counts);
+}
+
+/** Counts sockets per TCP state on the calling thread. */
+export function countStatesSync(options?: ReadOptions): StateCounts {
+  const req = toNativeRequest(options, 'countStatesSync');
+  return toStateCounts(callSync(() => binding().count(req)).counts);
+}

@@ -1,0 +1,103 @@
+// A columnar socket table: typed arrays by field, rows made only when asked for.
+import { inspect } from 'node:util';
+
+import { formatAddress } from './address.js';
+import type { NativeColumns, NativeTable } from './native-types.js';
+import type { Protocol } from './options.js';
+import { stateName } from './states.js';
+
+/** The kernel's timer kinds, as `netstat -o` names them. */
+export const TIMERS = ['off', 'on', 'keepalive', 'timewait', 'probe'] as const;
+export type TimerKind = (typeof TIMERS)[number];
+
+/** One socket, with addresses as text (IPv4 dotted, IPv6 as RFC 5952). */
+export interface SocketRow {
+  proto: Protocol;
+  /** netstat's name (`ESTABLISHED`, `LISTEN`, ...); an unconnected UDP socket is `UNCONN`. */
+  state: string;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** Bytes not yet read by the application; for LISTEN, connections waiting for accept(). */
+  recvQ: number;
+  /** Bytes not yet acknowledged by the peer; for LISTEN read over netlink, the backlog. */
+  sendQ: number;
+  uid: number;
+  /** The socket's inode (0 for TIME_WAIT and request sockets, which have no file). */
+  inode: number;
+  timer: TimerKind;
+  /** Milliseconds until the timer fires. */
+  timerExpires: number;
+  retransmits: number;
+}
+
+/** The typed-array columns of a table; addresses take 16 bytes a row. */
+export type SocketColumns = NativeColumns;
+
+export class SocketTable implements Iterable<SocketRow> {
+  /** Number of sockets. */
+  readonly length: number;
+  /** Which source served the read. */
+  readonly source: 'netlink' | 'proc';
+  /** One typed array per field, `length` entries each (16 bytes a row for addresses). */
+  readonly columns: SocketColumns;
+
+  constructor(native: NativeTable) {
+    this.length = native.length;
+    this.source = native.source;
+    this.columns = native.columns;
+  }
+
+  /** The protocol-and-family name of row `i`: tcp, tcp6, udp or udp6. */
+  proto(i: number): Protocol {
+    const c = this.columns;
+    return `${c.protocol[i] === 6 ? 'tcp' : 'udp'}${c.family[i] === 6 ? '6' : ''}` as Protocol;
+  }
+
+  /** Row `i` as an object, or undefined past the end. */
+  get(i: number): SocketRow | undefined {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) return undefined;
+    const c = this.columns;
+    const family = c.family[i]!;
+    return {
+      proto: this.proto(i),
+      state: stateName(c.state[i]!, c.protocol[i]!),
+      localAddress: formatAddress(c.localAddress, i, family),
+      localPort: c.localPort[i]!,
+      remoteAddress: formatAddress(c.remoteAddress, i, family),
+      remotePort: c.remotePort[i]!,
+      recvQ: c.recvQ[i]!,
+      sendQ: c.sendQ[i]!,
+      uid: c.uid[i]!,
+      inode: c.inode[i]!,
+      timer: TIMERS[c.timer[i]!] ?? 'off',
+      timerExpires: c.timerExpires[i]!,
+      retransmits: c.retransmits[i]!,
+    };
+  }
+
+  /** Like get(), counting back from the end for a negative index. */
+  at(i: number): SocketRow | undefined {
+    return this.get(i < 0 ? this.length + i : i);
+  }
+
+  *[Symbol.iterator](): Iterator<SocketRow> {
+    for (let i = 0; i < this.length; i++) yield this.get(i)!;
+  }
+
+  /** Every row as an object: what a small table is for; a large one is better read by column. */
+  toArray(): SocketRow[] {
+    return Array.from(this);
+  }
+
+  toJSON(): SocketRow[] {
+    return this.toArray();
+  }
+
+  [inspect.custom](): string {
+    const head = this.toArray().slice(0, 5);
+    const more = this.length > head.length ? `\n  ... ${this.length - head.length} more` : '';
+    return `SocketTable(${this.length}, source: ${this.source}) ${inspect(head)}${more}`;
+  }
+}
