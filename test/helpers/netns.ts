@@ -1,0 +1,66 @@
+// Private network namespaces for tests: a fixture process holds sockets in one, and commands run
+// inside it through nsenter. Only where `npm test` found that namespaces are allowed.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(ROOT, 'dist/cli.js');
+
+/** True when the suite runs in its own namespace, where nested ones may be made too. */
+export const HAS_NETNS = process.env.SOCKSCOPE_TEST_NETNS === '1';
+
+export function hasCommand(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+export interface Fixture<T> {
+  pid: number;
+  made: T;
+  /** Runs a command inside the fixture's namespace; returns its stdout, throwing on failure. */
+  exec(cmd: string, args: string[]): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `argv` in a fresh namespace (lo up); its first stdout line is JSON describing what it made. */
+export async function startInNetns<T>(argv: string[]): Promise<Fixture<T>> {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    'unshare',
+    ['--net', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...argv],
+    { stdio: 'pipe' },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const lines = readline.createInterface({ input: child.stdout });
+  const [first] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(() => {
+      throw new Error(`fixture ${argv.join(' ')} exited early: ${stderr}`);
+    }),
+  ])) as [string];
+  const pid = child.pid!;
+  return {
+    pid,
+    made: JSON.parse(first) as T,
+    exec(cmd, args) {
+      const r = spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, cmd, ...args], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+      return r.stdout;
+    },
+    async stop() {
+      lines.close();
+      child.stdin.end();
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+/** Runs the CLI with `args`, in the fixture's namespace when given one. */
+export function cli(args: string[], fixture?: Fixture<unknown>) {
+  const argv = fixture ? ['nsenter', `--net=/proc/${fixture.pid}/ns/net`, process.execPath, CLI, ...args]
+    : [process.execPath, CLI, ...args];
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}

@@ -1,0 +1,99 @@
+// Sockets in every TCP state, IPv4 and IPv6, in a private namespace: sockscope's counts and rows
+// must equal what ss and netstat print there, socket by socket.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from './helpers/netns.js';
+import { countBy, endpointKey, parseNetstat, parseSs, type PeerRow } from './helpers/peers.js';
+
+interface Row {
+  proto: string;
+  state: string;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  recvQ: number;
+  sendQ: number;
+}
+
+const key = (r: { local: string; remote: string }) => `${r.local} ${r.remote}`;
+const rowKey = (r: Row) =>
+  key({ local: endpointKey(r.localAddress, r.localPort), remote: endpointKey(r.remoteAddress, r.remotePort) });
+
+describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('netstat') || !hasCommand('python3'))(
+  'every TCP state against ss and netstat (skipped without a private namespace, ss, netstat or python3)',
+  () => {
+    let fx: Fixture<Record<string, unknown>>;
+    let ss: PeerRow[];
+    let netstat: PeerRow[];
+
+    beforeAll(async () => {
+      fx = await startInNetns([ 'python3', path.join(ROOT, 'test/fixtures/all_states.py')]);
+      ss = parseSs(fx.exec('ss', ['-tanH']));
+      netstat = parseNetstat(fx.exec('netstat', ['-antW']));
+    });
+    afterAll(() => fx?.stop());
+
+    it('reaches every state but CLOSE, which the kernel never lists for TCP', () => {
+      expect(Object.keys(countBy(ss)).sort()).toEqual(
+        ['CLOSE_WAIT', 'CLOSING', 'ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'LAST_ACK', 'LISTEN', 'SYN_RECV', 'SYN_SENT', 'TIME_WAIT'],
+      );
+    });
+
+    for (const source of ['proc']) {
+      it(`states --json equals ss's and netstat's counts (${source})`, () => {
+        const r = cli(['states', '--json', '--source', source], fx);
+        expect(r.status).toBe(0);
+        const counts = JSON.parse(r.stdout) as Record<string, number>;
+        const expected = { ...Object.fromEntries(Object.keys(counts).map((k) => [k, 0])), ...countBy(ss) };
+        expected.total = ss.length;
+        expect(counts).toEqual(expected);
+        expect(countBy(netstat)).toEqual(countBy(ss));
+      });
+
+      it(`list -a --json matches ss and netstat socket by socket (${source})`, () => {
+        const r = cli(['list', '-a', '--json', '--source', source], fx);
+        expect(r.status).toBe(0);
+        const rows = JSON.parse(r.stdout) as Row[];
+        // Queues behind a zero window still creep: a value must equal ss's or netstat's before or after.
+        const ssAfter = parseSs(fx.exec('ss', ['-tanH']));
+        const netstatAfter = parseNetstat(fx.exec('netstat', ['-antW']));
+        expect(rows).toHaveLength(ss.length);
+        const index = (peer: PeerRow[]) => new Map(peer.map((s) => [key(s), s]));
+        const [ssMaps, netstatMaps] = [[index(ss), index(ssAfter)], [index(netstat), index(netstatAfter)]];
+        for (const row of rows) {
+          const k = rowKey(row);
+          const fromSs = ssMaps.map((m) => m.get(k));
+          const fromNetstat = netstatMaps.map((m) => m.get(k.replaceAll('::ffff:', ''))); // netstat prints mapped as IPv4
+          expect(fromSs[0], `ss has ${k}`).toBeDefined();
+          expect(fromNetstat[0], `netstat has ${k}`).toBeDefined();
+          expect(row.state, k).toBe(fromSs[0]!.state);
+          expect(fromSs.map((p) => p?.recvQ), `${k} Recv-Q (ss)`).toContain(row.recvQ);
+          expect(fromNetstat.map((p) => p?.recvQ), `${k} Recv-Q (netstat)`).toContain(row.recvQ);
+          // A listener's Send-Q: ss shows the backlog (netlink), netstat 0 (/proc).
+          const peer = row.state === 'LISTEN' && source === 'proc' ? fromNetstat : fromSs;
+          expect(peer.map((p) => p?.sendQ), `${k} Send-Q`).toContain(row.sendQ);
+        }
+      });
+    }
+
+    it('reads the namespace from outside through procRoot /proc/<pid>/net', async () => {
+      const { snapshotSync } = await import('../dist/index.js');
+      const table = snapshotSync({ procRoot: `/proc/${fx.pid}/net` });
+      expect(table.length).toBe(ss.length);
+      const bySs = new Map(ss.map((s) => [key(s), s]));
+      for (const row of table) expect(bySs.get(rowKey(row))?.state).toBe(row.state);
+    });
+
+    it('keeps IPv4-mapped addresses as IPv6 in the tcp6 table', () => {
+      const rows = JSON.parse(cli(['list', '-a', '-6', '--json'], fx).stdout) as Row[];
+      const mapped = rows.filter((r) => r.localAddress === '::ffff:127.0.0.1');
+      expect(mapped.length).toBeGreaterThan(0);
+      for (const r of mapped) {
+        expect(r.proto).toBe('tcp6');
+        expect(r.remoteAddress).toBe('::ffff:127.0.0.1');
+      }
+    });
+  },
+);
