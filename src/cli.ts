@@ -69,13 +69,21 @@ function protocolsOf(f: Flags): Protocol[] {
   return bases.flatMap((b) => (f.ipv4 ? [b] : f.ipv6 ? [`${b}6`] : [b, `${b}6`])) as Protocol[];
 }
 
-/** Accepts netstat's names in any case, and ss's dashes: `time-wait` is TIME_WAIT. */
+/** ss's state names (`ss state fin-wait-2`) and the short ones its output shows. */
+const SS_NAMES: Record<string, TcpState> = {
+  ESTAB: 'ESTABLISHED', 'SYN-SENT': 'SYN_SENT', 'SYN-RECV': 'SYN_RECV', 'FIN-WAIT-1': 'FIN_WAIT1',
+  'FIN-WAIT-2': 'FIN_WAIT2', 'TIME-WAIT': 'TIME_WAIT', CLOSED: 'CLOSE', UNCONN: 'CLOSE',
+  'CLOSE-WAIT': 'CLOSE_WAIT', 'LAST-ACK': 'LAST_ACK', LISTENING: 'LISTEN',
+};
+
+/** Accepts netstat's names and ss's, in any case: `time-wait` is TIME_WAIT. */
 function stateArg(name: string): TcpState {
-  const norm = name.toUpperCase().replace(/-/g, '_');
-  if (!(TCP_STATES as readonly string[]).includes(norm)) {
+  const upper = name.toUpperCase();
+  const state = SS_NAMES[upper] ?? upper;
+  if (!(TCP_STATES as readonly string[]).includes(state)) {
     throw new UsageError(`unknown state "${name}"; states: ${TCP_STATES.join(', ')}`);
   }
-  return norm as TcpState;
+  return state as TcpState;
 }
 
 function statesOf(f: Flags): TcpState[] | undefined {

@@ -1,0 +1,30 @@
+// Options are checked in TypeScript, before anything native runs, with one message shape.
+import { describe, expect, it } from 'vitest';
+
+import { countStates, snapshotSync } from '../dist/index.js';
+
+describe('option validation', () => {
+  const cases: [string, unknown, ErrorConstructor, string][] = [
+    ['options of the wrong type', 'tcp', TypeError, 'Expected an object for options but received "tcp" of type string'],
+    ['protocols not an array', { protocols: 'tcp' }, TypeError, 'Expected an array of "tcp", "tcp6", "udp", "udp6" for protocols but received "tcp" of type string'],
+    ['an empty protocol list', { protocols: [] }, RangeError, 'Expected an array of "tcp", "tcp6", "udp", "udp6" for protocols but received  of type object'],
+    ['an unknown protocol', { protocols: ['tcp', 'sctp'] }, RangeError, 'Expected one of "tcp", "tcp6", "udp", "udp6" for protocols[1] but received "sctp" of type string'],
+    ['a state of the wrong type', { states: [10] }, TypeError, 'for states[0] but received 10 of type number'],
+    ['an unknown state', { states: ['ESTAB'] }, RangeError, 'for states[0] but received "ESTAB" of type string'],
+    ['procRoot not a string', { procRoot: 5 }, TypeError, 'Expected a string for procRoot but received 5 of type number'],
+    ['an empty procRoot', { procRoot: '' }, RangeError, 'Expected a non-empty string for procRoot but received "" of type string'],
+    ['an unknown source', { source: 'kernel' }, RangeError, 'Expected one of "auto", "netlink", "proc" for source but received "kernel" of type string'],
+    ['procRoot with source netlink', { procRoot: '/proc/net', source: 'netlink' }, RangeError, 'procRoot reads /proc text tables, so it cannot be combined with source "netlink"'],
+    ['a misspelled option', { protocol: ['tcp'] }, TypeError, 'Unknown option "protocol" for snapshotSync(); did you mean "protocols"?'],
+  ];
+  for (const [what, options, Kind, message] of cases) {
+    it(`rejects ${what} with a ${Kind.name}`, () => {
+      expect(() => snapshotSync(options as never)).toThrow(Kind);
+      expect(() => snapshotSync(options as never)).toThrow(message);
+    });
+  }
+
+  it('rejects before the async read starts', async () => {
+    await expect(countStates({ states: ['NOPE' as never] })).rejects.toThrow(RangeError);
+  });
+});
