@@ -17,12 +17,28 @@ struct Request {
   proc::ReadRequest proc;
 };
 
+uint32_t u32(const Napi::Object& o, const char* key) {
+  return o.Get(key).As<Napi::Number>().Uint32Value();
+}
+
+// [lo, hi, lo, hi, ...] as validated in TS.
+std::vector<PortRange> port_ranges(const Napi::Object& o, const char* key) {
+  Napi::Array a = o.Get(key).As<Napi::Array>();
+  std::vector<PortRange> out;
+  for (uint32_t i = 0; i + 1 < a.Length(); i += 2) {
+    out.push_back({static_cast<uint16_t>(a.Get(i).As<Napi::Number>().Uint32Value()),
+                   static_cast<uint16_t>(a.Get(i + 1).As<Napi::Number>().Uint32Value())});
+  }
+  return out;
+}
+
 Request parse_request(const Napi::Object& o) {
   Request r;
-  r.proc.tables = static_cast<TableMask>(o.Get("tables").As<Napi::Number>().Uint32Value());
-  r.proc.optional_tables =
-      static_cast<TableMask>(o.Get("optionalTables").As<Napi::Number>().Uint32Value());
-  r.proc.states = o.Get("states").As<Napi::Number>().Uint32Value();
+  r.proc.tables = static_cast<TableMask>(u32(o, "tables"));
+  r.proc.optional_tables = static_cast<TableMask>(u32(o, "optionalTables"));
+  r.proc.filter.states = u32(o, "states");
+  r.proc.filter.ports.local = port_ranges(o, "localPorts");
+  r.proc.filter.ports.remote = port_ranges(o, "remotePorts");
   r.proc.root = o.Get("procRoot").As<Napi::String>().Utf8Value();
   return r;
 }

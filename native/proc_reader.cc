@@ -164,7 +164,7 @@ Error parse_error(const std::string& name, size_t line, const std::string& what)
 // Walks the complete lines of `data`; `consumed` says where the unfinished tail starts.
 struct Walker {
   Table table;
-  StateMask states;
+  const RowFilter& filter;
   const std::string& name;
   size_t line_no = 0;
 
@@ -186,7 +186,8 @@ struct Walker {
         e.code = "ERR_UNKNOWN_STATE";
         return e;
       }
-      if (states & (1u << r.state)) sink(r);
+      if ((filter.states & (1u << r.state)) && filter.ports.matches(r.local_port, r.remote_port))
+        sink(r);
     }
     consumed = static_cast<size_t>(p - data);
     if (at_eof && p != end)
@@ -267,7 +268,7 @@ Error read_each(const ReadRequest& req, MakeSink&& make_sink) {
     Table t = static_cast<Table>(i);
     if (!(req.tables & (1u << t))) continue;
     std::string path = req.root + "/" + table_file_name(t);
-    Walker walker{t, req.states, path};
+    Walker walker{t, req.filter, path};
     bool missing = false;
     Error err = read_file(path, walker, make_sink(t), missing);
     if (err && !(missing && (req.optional_tables & (1u << t)))) return err;
@@ -282,16 +283,16 @@ const char* table_file_name(Table table) {
   return names[table];
 }
 
-Error parse_table(const char* data, size_t len, Table table, StateMask states,
+Error parse_table(const char* data, size_t len, Table table, const RowFilter& filter,
                   const std::string& name, SocketTable& out) {
-  Walker walker{table, states, name};
+  Walker walker{table, filter, name};
   size_t consumed;
   return walker.walk(data, len, true, consumed, [&](const Row& r) { append(out, table, r); });
 }
 
-Error count_table(const char* data, size_t len, Table table, StateMask states,
+Error count_table(const char* data, size_t len, Table table, const RowFilter& filter,
                   const std::string& name, StateCounts& counts) {
-  Walker walker{table, states, name};
+  Walker walker{table, filter, name};
   size_t consumed;
   return walker.walk(data, len, true, consumed, [&](const Row& r) { ++counts[r.state]; });
 }

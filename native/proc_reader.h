@@ -8,20 +8,26 @@
 
 namespace sockscope::proc {
 
+// What to keep of a table: the states and ports asked for.
+struct RowFilter {
+  StateMask states = kAllStates;
+  PortFilter ports;
+};
+
 struct ReadRequest {
   TableMask tables = kAllTables;
   TableMask optional_tables = 0;  // tables whose file may be missing (IPv6 disabled): skipped
-  StateMask states = kAllStates;
+  RowFilter filter;
   std::string root = "/proc/net";  // or /proc/<pid>/net, or a test fixture directory
 };
 
 // Parses the bytes of one whole table file (header line first). `name` is used in messages.
-// Rows whose state is not in `states` are skipped. On error, `out` may hold a prefix.
-Error parse_table(const char* data, size_t len, Table table, StateMask states,
+// Rows the filter rejects are skipped. On error, `out` may hold a prefix.
+Error parse_table(const char* data, size_t len, Table table, const RowFilter& filter,
                   const std::string& name, SocketTable& out);
 
 // Same walk, counting rows per state instead of storing them.
-Error count_table(const char* data, size_t len, Table table, StateMask states,
+Error count_table(const char* data, size_t len, Table table, const RowFilter& filter,
                   const std::string& name, StateCounts& counts);
 
 // Reads and parses every requested file under `req.root`.

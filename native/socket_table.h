@@ -41,6 +41,30 @@ constexpr uint8_t kProtoUdp = 17;  // IPPROTO_UDP
 inline uint8_t table_protocol(Table t) { return t <= kTcp6 ? kProtoTcp : kProtoUdp; }
 inline uint8_t table_family(Table t) { return (t == kTcp || t == kUdp) ? 4 : 6; }
 
+// Port filters: a socket passes when its local port is in one of `local`'s ranges (or `local`
+// is empty), and likewise its remote port. What `ss sport = :443` asks for.
+struct PortRange {
+  uint16_t lo, hi;
+  bool contains(uint16_t port) const { return lo <= port && port <= hi; }
+};
+
+struct PortFilter {
+  std::vector<PortRange> local, remote;
+
+  bool empty() const { return local.empty() && remote.empty(); }
+  bool matches(uint16_t local_port, uint16_t remote_port) const {
+    return any_contains(local, local_port) && any_contains(remote, remote_port);
+  }
+
+ private:
+  static bool any_contains(const std::vector<PortRange>& ranges, uint16_t port) {
+    if (ranges.empty()) return true;
+    for (const PortRange& r : ranges)
+      if (r.contains(port)) return true;
+    return false;
+  }
+};
+
 // An error travels as errno (0 when it is not a syscall's) plus a stable code and text.
 struct Error {
   int errnum = 0;

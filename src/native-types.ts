@@ -6,6 +6,9 @@ export interface NativeRequest {
   tables: number;
   optionalTables: number;
   states: number;
+  /** Port filters as flat [low, high, low, high, ...] pairs; empty means any port. */
+  localPorts: number[];
+  remotePorts: number[];
   procRoot: string;
 }
 

@@ -1,5 +1,6 @@
 // The read options every function takes, validated into the addon's request before native runs.
 import type { NativeRequest } from './native-types.js';
+import { toPortRanges, type PortSpec } from './ports.js';
 import { TCP_STATES, stateNumber, type TcpState } from './states.js';
 import { checkKeys, checkList, checkObject, checkOneOf, checkString } from './validate.js';
 
@@ -21,9 +22,13 @@ export interface ReadOptions {
   procRoot?: string;
   /** Where to read from. @default 'auto' */
   source?: Source;
+  /** Keep only sockets whose local port is this port, in this `[low, high]` range, or in any of a list. @default any port */
+  localPort?: PortSpec;
+  /** Keep only sockets whose remote port matches, as for `localPort`. @default any port */
+  remotePort?: PortSpec;
 }
 
-export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source'] as const;
+export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'localPort', 'remotePort'] as const;
 
 const ALL_STATES_MASK = 0x1ffe;
 const IPV6_TABLES = (1 << 1) | (1 << 3);
@@ -62,6 +67,8 @@ export function toNativeRequest(options: unknown, fn: string, extraKeys: readonl
     // IPv6 may be disabled: its files are missing then, which is only an error when asked for by name.
     optionalTables: protocols ? 0 : IPV6_TABLES,
     states: stateMask(states),
+    localPorts: toPortRanges(o.localPort, 'localPort'),
+    remotePorts: toPortRanges(o.remotePort, 'remotePort'),
     procRoot: procRoot ?? '/proc/net',
   };
 }

@@ -2,7 +2,7 @@
 // RangeError for a bad value.
 
 function describe(value: unknown): string {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const shown = typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : String(value);
   return `${shown} of type ${value === null ? 'null' : typeof value}`;
 }
 

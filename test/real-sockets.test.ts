@@ -64,6 +64,16 @@ for (const host of ['127.0.0.1', '::1']) {
       expect([...table].every((r) => r.state === 'LISTEN')).toBe(true);
     });
 
+    it('filters by local and remote port, a port or a range', async () => {
+      const byLocal = snapshotSync({ protocols: [proto], localPort: serverPort });
+      expect(byLocal.toArray().map((r) => [r.localPort, r.remotePort]).sort()).toEqual([[serverPort, 0], [serverPort, clientPort]]);
+      const byRemote = await snapshot({ protocols: [proto], remotePort: [serverPort, serverPort] });
+      expect(byRemote.toArray().map((r) => r.localPort)).toEqual([clientPort]);
+      const both = snapshotSync({ protocols: [proto], localPort: [[1, 1], serverPort], remotePort: clientPort });
+      expect(both.length).toBe(1);
+      expect(countStatesSync({ protocols: [proto], localPort: serverPort })).toMatchObject({ LISTEN: 1, ESTABLISHED: 1, total: 2 });
+    });
+
     it('counts the same sockets the table holds', async () => {
       const table = snapshotSync();
       const counts = countStatesSync();
