@@ -117,6 +117,7 @@ struct ReadJob {
     Napi::Object out = Napi::Object::New(env);
     out.Set("length", static_cast<double>(n));
     out.Set("source", "proc");
+    out.Set("inconsistent", false);
     out.Set("columns", table_to_js(env, std::move(table)));
     return out;
   }

@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { countStates, snapshot } from './read.js';
 import { SockscopeError } from './errors.js';
 import { formatStateCounts, formatTable, socketColumns, endpoint } from './format.js';
-import { SOURCES, type Protocol, type ReadOptions } from './options.js';
+import { SOURCES, type Protocol, type SnapshotOptions } from './options.js';
 import { TCP_STATES, type TcpState } from './states.js';
 import type { SocketRow } from './table.js';
 import { checkOneOf } from './validate.js';
@@ -15,7 +15,7 @@ const USAGE = `Usage: sockscope [COMMAND] [OPTIONS]
 Commands:
   (none)    state counts, then the listening sockets with their queues
   states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
-  list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [--state NAME]... [--json|--ndjson]
+  list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [-i] [-m] [--state NAME]... [--json|--ndjson]
 
 Options:
   -t, --tcp          TCP sockets (the default)
@@ -23,9 +23,13 @@ Options:
   -l, --listening    listening sockets only
   -a, --all          every socket (without -l or -a, as ss: no LISTEN, TIME_WAIT, SYN_RECV or CLOSE)
   -4, -6             IPv4 or IPv6 only
-  -e, --extended     add uid and inode
-  --state NAME       keep sockets in this state (netstat's names); repeatable
-  --source SOURCE    auto, netlink or proc (default auto)
+  -e, --extended     add uid, inode and (netlink) the socket cookie
+  -i, --info         add tcp_info: rtt, cwnd, bytes acked and received, ... (netlink)
+  -m, --memory       add socket memory: SK_MEMINFO (netlink)
+  --state NAME       keep sockets in this state (netstat's names, or ss's); repeatable
+  --sport PORT       keep sockets whose local port is PORT or in LOW-HIGH (filtered in the kernel)
+  --dport PORT       the same for the remote port
+  --source SOURCE    auto, netlink or proc (default auto: netlink, else /proc)
   --proc-root DIR    read the /proc tables from DIR (e.g. /proc/PID/net)
   --json, --ndjson   JSON array, or one JSON object a line
   -h, --help         this text`;
@@ -38,6 +42,10 @@ const OPTIONS = {
   ipv4: { type: 'boolean', short: '4' },
   ipv6: { type: 'boolean', short: '6' },
   extended: { type: 'boolean', short: 'e' },
+  info: { type: 'boolean', short: 'i' },
+  memory: { type: 'boolean', short: 'm' },
+  sport: { type: 'string' },
+  dport: { type: 'string' },
   state: { type: 'string', multiple: true },
   source: { type: 'string' },
   'proc-root': { type: 'string' },
@@ -93,9 +101,18 @@ function statesOf(f: Flags): TcpState[] | undefined {
   return f.all ? undefined : CONNECTED;
 }
 
-function readOptions(f: Flags, protocols: Protocol[], states?: TcpState[]): ReadOptions {
-  const o: ReadOptions = { protocols };
+/** `443` or `8000-8999`. */
+function portArg(text: string, flag: string): number | [number, number] {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text);
+  if (!m) throw new UsageError(`${flag} takes a port or LOW-HIGH, not "${text}"`);
+  return m[2] === undefined ? Number(m[1]) : [Number(m[1]), Number(m[2])];
+}
+
+function readOptions(f: Flags, protocols: Protocol[], states?: TcpState[]): SnapshotOptions {
+  const o: SnapshotOptions = { protocols };
   if (states) o.states = states;
+  if (f.sport !== undefined) o.localPort = portArg(f.sport, '--sport');
+  if (f.dport !== undefined) o.remotePort = portArg(f.dport, '--dport');
   if (f.source !== undefined) {
     try {
       o.source = checkOneOf(f.source, '--source', SOURCES);
@@ -112,10 +129,15 @@ function tcpProtocols(f: Flags): Protocol[] {
   return f.ipv4 ? ['tcp'] : f.ipv6 ? ['tcp6'] : ['tcp', 'tcp6'];
 }
 
-/** The row keys the CLI prints as JSON. */
-function jsonRow(r: SocketRow) {
+/** The row keys the CLI prints as JSON; cookie, info and memory when asked for. */
+function jsonRow(r: SocketRow, f: Flags = {}) {
   const { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode } = r;
-  return { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode };
+  return {
+    ...{ proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode },
+    ...(f.extended && r.cookie !== undefined ? { cookie: r.cookie } : {}),
+    ...(f.info && r.info ? { info: r.info } : {}),
+    ...(f.memory && r.memory ? { memory: r.memory } : {}),
+  };
 }
 
 async function states(f: Flags): Promise<string> {
@@ -125,12 +147,25 @@ async function states(f: Flags): Promise<string> {
 
 async function list(f: Flags): Promise<string> {
   const protocols = protocolsOf(f);
-  const table = await snapshot(readOptions(f, protocols, statesOf(f)));
+  const table = await snapshot({ ...readOptions(f, protocols, statesOf(f)), info: f.info, memory: f.memory });
   const rows = table.toArray();
-  if (f.json) return JSON.stringify(rows.map(jsonRow), null, 2);
-  if (f.ndjson) return rows.map((r) => JSON.stringify(jsonRow(r))).join('\n');
+  if (f.json) return JSON.stringify(rows.map((r) => jsonRow(r, f)), null, 2);
+  if (f.ndjson) return rows.map((r) => JSON.stringify(jsonRow(r, f))).join('\n');
   const mixed = new Set(protocols.map((p) => p.replace('6', ''))).size > 1;
-  return formatTable(rows, socketColumns(mixed, Boolean(f.extended)));
+  const text = formatTable(rows, socketColumns(mixed, Boolean(f.extended)));
+  return f.info || f.memory ? withDetails(text, rows) : text;
+}
+
+/** Under each socket's line, its tcp_info and memory as `key:value` pairs, as ss -i and -m print them. */
+function withDetails(text: string, rows: SocketRow[]): string {
+  const [head, ...lines] = text.split('\n');
+  return [head, ...lines.flatMap((line, i) => [line, detailLine(rows[i]!)].filter(Boolean))].join('\n');
+}
+
+function detailLine(r: SocketRow): string {
+  const pairs = { ...r.info, ...r.memory };
+  const text = Object.entries(pairs).map(([k, v]) => `${k}:${v}`).join(' ');
+  return text && `\t ${text}`;
 }
 
 async function overview(f: Flags): Promise<string> {
@@ -139,7 +174,7 @@ async function overview(f: Flags): Promise<string> {
     countStates(opts),
     snapshot({ ...opts, states: ['LISTEN'] }),
   ]);
-  if (f.json) return JSON.stringify({ states: counts, listeners: listeners.toArray().map(jsonRow) }, null, 2);
+  if (f.json) return JSON.stringify({ states: counts, listeners: listeners.toArray().map((r) => jsonRow(r)) }, null, 2);
   const table = formatTable(listeners.toArray(), [
     { title: 'Local Address:Port', value: (r) => endpoint(r.localAddress, r.localPort, r.proto) },
     { title: 'Accept-Q', value: (r) => String(r.recvQ), right: true },

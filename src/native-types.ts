@@ -1,8 +1,28 @@
 // The shapes the addon takes and returns. Options reach it validated (see options.ts).
 
+/** tcp_info fields as columns; NaN where the kernel sent none (older kernels, UDP, TIME_WAIT). */
+export const INFO_FIELDS = [
+  'rtt', 'rttvar', 'minRtt', 'sndCwnd', 'sndSsthresh', 'retransmits', 'totalRetrans', 'lost', 'unacked',
+  'bytesAcked', 'bytesReceived', 'bytesRetrans', 'deliveryRate', 'pacingRate', 'lastDataSent', 'lastDataRecv',
+] as const;
+export type InfoField = (typeof INFO_FIELDS)[number];
+
+/** SK_MEMINFO fields as columns; NaN where absent. */
+export const MEMORY_FIELDS = [
+  'rmemAlloc', 'rcvbuf', 'wmemAlloc', 'sndbuf', 'fwdAlloc', 'wmemQueued', 'optmem', 'backlog', 'drops',
+] as const;
+export type MemoryField = (typeof MEMORY_FIELDS)[number];
+
+export type InfoColumns = Record<InfoField, Float64Array> & {
+  /** Index into `congestionNames`; 0 = none. */
+  congestion: Uint8Array;
+  congestionNames: string[];
+};
+export type MemoryColumns = Record<MemoryField, Float64Array>;
+
 /** What every native read takes. Masks: bit N = table N (tcp, tcp6, udp, udp6) or state N. */
 export interface NativeRequest {
-  source: 'netlink' | 'proc';
+  source: 'auto' | 'netlink' | 'proc';
   tables: number;
   optionalTables: number;
   states: number;
@@ -10,6 +30,9 @@ export interface NativeRequest {
   localPorts: number[];
   remotePorts: number[];
   procRoot: string;
+  /** Netlink extensions (snapshot only). */
+  info: boolean;
+  memory: boolean;
 }
 
 export interface NativeColumns {
@@ -27,12 +50,20 @@ export interface NativeColumns {
   timer: Uint8Array;
   timerExpires: Uint32Array;
   retransmits: Uint8Array;
+  /** Netlink only: the kernel's socket cookie. */
+  cookie?: BigUint64Array;
+  /** Netlink with `info: true`. */
+  info?: InfoColumns;
+  /** Netlink with `memory: true`. */
+  memory?: MemoryColumns;
 }
 
 export interface NativeTable {
   length: number;
   source: 'netlink' | 'proc';
   columns: NativeColumns;
+  /** True when the kernel's table kept changing during a netlink dump, even after retries. */
+  inconsistent: boolean;
 }
 
 export interface NativeCounts {

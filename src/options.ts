@@ -2,7 +2,7 @@
 import type { NativeRequest } from './native-types.js';
 import { toPortRanges, type PortSpec } from './ports.js';
 import { TCP_STATES, stateNumber, type TcpState } from './states.js';
-import { checkKeys, checkList, checkObject, checkOneOf, checkString } from './validate.js';
+import { checkBoolean, checkKeys, checkList, checkObject, checkOneOf, checkString } from './validate.js';
 
 export const PROTOCOLS = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
 /** A kernel socket table: TCP or UDP, over IPv4 (`tcp`, `udp`) or IPv6 (`tcp6`, `udp6`). */
@@ -28,7 +28,16 @@ export interface ReadOptions {
   remotePort?: PortSpec;
 }
 
+/** Options of a table read: what only netlink can add. */
+export interface SnapshotOptions extends ReadOptions {
+  /** Add tcp_info columns (rtt, cwnd, bytes acked, ...); netlink only. @default false */
+  info?: boolean;
+  /** Add SK_MEMINFO columns (buffer sizes and use, drops); netlink only. @default false */
+  memory?: boolean;
+}
+
 export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'localPort', 'remotePort'] as const;
+export const SNAPSHOT_OPTION_NAMES = [...READ_OPTION_NAMES, 'info', 'memory'] as const;
 
 const ALL_STATES_MASK = 0x1ffe;
 const IPV6_TABLES = (1 << 1) | (1 << 3);
@@ -46,23 +55,32 @@ function stateMask(states: readonly TcpState[] | undefined): number {
   }, 0);
 }
 
-function pickSource(source: Source, procRoot: string | undefined): 'netlink' | 'proc' {
+function pickSource(source: Source, procRoot: string | undefined, extensions: boolean): Source {
   if (procRoot !== undefined && source === 'netlink') {
     throw new RangeError('procRoot reads /proc text tables, so it cannot be combined with source "netlink"');
   }
-  return source === 'netlink' ? 'netlink' : 'proc';
+  if (extensions && (source === 'proc' || procRoot !== undefined)) {
+    throw new RangeError('info and memory come from netlink only, so they cannot be combined with source "proc" or procRoot');
+  }
+  return procRoot !== undefined ? 'proc' : source;
 }
 
-/** Validates `options` of function `fn` and builds the native request. */
-export function toNativeRequest(options: unknown, fn: string, extraKeys: readonly string[] = []): NativeRequest {
+/** Validates `options` of function `fn` (which takes the option names `known`) and builds the native request. */
+export function toNativeRequest(
+  options: unknown,
+  fn: string,
+  known: readonly string[] = READ_OPTION_NAMES,
+): NativeRequest {
   const o = checkObject(options, 'options');
-  checkKeys(o, [...READ_OPTION_NAMES, ...extraKeys], fn);
+  checkKeys(o, known, fn);
+  const info = checkBoolean(o.info, 'info', false);
+  const memory = checkBoolean(o.memory, 'memory', false);
   const protocols = o.protocols === undefined ? undefined : checkList(o.protocols, 'protocols', PROTOCOLS);
   const states = o.states === undefined ? undefined : checkList(o.states, 'states', TCP_STATES);
   const procRoot = o.procRoot === undefined ? undefined : checkString(o.procRoot, 'procRoot');
   const source = o.source === undefined ? 'auto' : checkOneOf(o.source, 'source', SOURCES);
   return {
-    source: pickSource(source, procRoot),
+    source: pickSource(source, procRoot, info || memory),
     tables: tableMask(protocols ?? ['tcp', 'tcp6']),
     // IPv6 may be disabled: its files are missing then, which is only an error when asked for by name.
     optionalTables: protocols ? 0 : IPV6_TABLES,
@@ -70,5 +88,7 @@ export function toNativeRequest(options: unknown, fn: string, extraKeys: readonl
     localPorts: toPortRanges(o.localPort, 'localPort'),
     remotePorts: toPortRanges(o.remotePort, 'remotePort'),
     procRoot: procRoot ?? '/proc/net',
+    info,
+    memory,
   };
 }

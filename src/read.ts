@@ -1,19 +1,19 @@
 // The reads: a socket table, or per-state counts, each in a threadpool and a synchronous form.
 import { binding } from './binding.js';
 import { callAsync, callSync } from './errors.js';
-import { toNativeRequest, type ReadOptions } from './options.js';
+import { SNAPSHOT_OPTION_NAMES, toNativeRequest, type ReadOptions, type SnapshotOptions } from './options.js';
 import { toStateCounts, type StateCounts } from './states.js';
 import { SocketTable } from './table.js';
 
 /** Reads the socket table on the libuv threadpool. */
-export async function snapshot(options?: ReadOptions): Promise<SocketTable> {
-  const req = toNativeRequest(options, 'snapshot');
+export async function snapshot(options?: SnapshotOptions): Promise<SocketTable> {
+  const req = toNativeRequest(options, 'snapshot', SNAPSHOT_OPTION_NAMES);
   return new SocketTable(await callAsync(() => binding().readAsync(req)));
 }
 
 /** Reads the socket table on the calling thread. */
-export function snapshotSync(options?: ReadOptions): SocketTable {
-  const req = toNativeRequest(options, 'snapshotSync');
+export function snapshotSync(options?: SnapshotOptions): SocketTable {
+  const req = toNativeRequest(options, 'snapshotSync', SNAPSHOT_OPTION_NAMES);
   return new SocketTable(callSync(() => binding().read(req)));
 }
 

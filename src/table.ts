@@ -2,7 +2,14 @@
 import { inspect } from 'node:util';
 
 import { formatAddress } from './address.js';
-import type { NativeColumns, NativeTable } from './native-types.js';
+import {
+  INFO_FIELDS,
+  MEMORY_FIELDS,
+  type InfoField,
+  type MemoryField,
+  type NativeColumns,
+  type NativeTable,
+} from './native-types.js';
 import type { Protocol } from './options.js';
 import { stateName } from './states.js';
 
@@ -30,6 +37,26 @@ export interface SocketRow {
   /** Milliseconds until the timer fires. */
   timerExpires: number;
   retransmits: number;
+  /** Netlink only: the kernel's socket cookie, in hex as `ss -e` prints it after `sk:`. */
+  cookie?: string;
+  /** Netlink with `info: true`: tcp_info, fields the kernel did not send left out. */
+  info?: TcpInfo;
+  /** Netlink with `memory: true`: SK_MEMINFO, as `ss -m` shows it. */
+  memory?: MemInfo;
+}
+
+/** tcp_info: times in microseconds (`rtt`, `rttvar`, `minRtt`) or milliseconds ago (`lastData*`), rates in bytes per second. */
+export type TcpInfo = Partial<Record<InfoField, number>> & { congestion?: string };
+/** SK_MEMINFO in bytes (`drops` in packets). */
+export type MemInfo = Partial<Record<MemoryField, number>>;
+
+function present<K extends string>(fields: readonly K[], columns: Record<K, Float64Array>, i: number) {
+  const out: Partial<Record<K, number>> = {};
+  for (const f of fields) {
+    const v = columns[f][i]!;
+    if (!Number.isNaN(v)) out[f] = v;
+  }
+  return out;
 }
 
 /** The typed-array columns of a table; addresses take 16 bytes a row. */
@@ -42,11 +69,14 @@ export class SocketTable implements Iterable<SocketRow> {
   readonly source: 'netlink' | 'proc';
   /** One typed array per field, `length` entries each (16 bytes a row for addresses). */
   readonly columns: SocketColumns;
+  /** True when the kernel's table kept changing during a netlink dump even after retries: rows may be missing or doubled. */
+  readonly inconsistent: boolean;
 
   constructor(native: NativeTable) {
     this.length = native.length;
     this.source = native.source;
     this.columns = native.columns;
+    this.inconsistent = native.inconsistent;
   }
 
   /** The protocol-and-family name of row `i`: tcp, tcp6, udp or udp6. */
@@ -60,7 +90,7 @@ export class SocketTable implements Iterable<SocketRow> {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) return undefined;
     const c = this.columns;
     const family = c.family[i]!;
-    return {
+    const row: SocketRow = {
       proto: this.proto(i),
       state: stateName(c.state[i]!, c.protocol[i]!),
       localAddress: formatAddress(c.localAddress, i, family),
@@ -75,6 +105,18 @@ export class SocketTable implements Iterable<SocketRow> {
       timerExpires: c.timerExpires[i]!,
       retransmits: c.retransmits[i]!,
     };
+    if (c.cookie) row.cookie = c.cookie[i]!.toString(16);
+    if (c.info) {
+      const info: TcpInfo = present(INFO_FIELDS, c.info, i);
+      const cong = c.info.congestion[i]!;
+      if (cong) info.congestion = c.info.congestionNames[cong]!;
+      if (Object.keys(info).length) row.info = info;
+    }
+    if (c.memory) {
+      const memory = present(MEMORY_FIELDS, c.memory, i);
+      if (Object.keys(memory).length) row.memory = memory;
+    }
+    return row;
   }
 
   /** Like get(), counting back from the end for a negative index. */
