@@ -28,6 +28,7 @@ struct Conn {
   std::vector<uint8_t> buf;
   DumpStats& st;
   std::string* record;
+  long last = 0;  // length of the datagram in buf, 0 after a failed recv
 };
 
 // What every walk of one dump shares.
@@ -79,16 +80,18 @@ Error local_port_id(int fd, uint32_t& pid) {
   return {};
 }
 
-// One datagram from the kernel into c.buf; n = its length.
-Error receive(Conn& c, long& n) {
+// One datagram from the kernel into c.buf; n = its length. With MSG_DONTWAIT, EAGAIN is
+// returned instead of waited out.
+Error receive(Conn& c, long& n, int flags = 0) {
+  c.last = 0;
   for (;;) {
     sockaddr_nl from{};
     iovec iov{c.buf.data(), c.buf.size()};
     msghdr msg{};
     msg.msg_name = &from, msg.msg_namelen = sizeof from, msg.msg_iov = &iov, msg.msg_iovlen = 1;
-    ssize_t r = recvmsg(c.fd, &msg, 0);
+    ssize_t r = recvmsg(c.fd, &msg, flags);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && !would_block(errno)) return sys_error(errno, "recvmsg", "receiving the dump");
+    if (r < 0 && (!would_block(errno) || flags & MSG_DONTWAIT)) return sys_error(errno, "recvmsg", "receiving the dump");
     if (r < 0) {
       if (Error e = wait_for(c.fd, POLLIN)) return e;
       continue;
@@ -97,7 +100,7 @@ Error receive(Conn& c, long& n) {
     if (from.nl_pid != 0) continue;  // another process unicasting to our port id
     ++c.st.recv_calls, c.st.bytes += static_cast<uint32_t>(r);
     if (c.record) c.record->append(reinterpret_cast<const char*>(c.buf.data()), r);
-    n = r;
+    n = c.last = r;
     return {};
   }
 }
@@ -113,10 +116,11 @@ Error pump(Conn& c, Walk& w) {
 }
 
 // A walk that failed midway leaves the kernel dumping, and a socket with a dump running
-// answers EBUSY to the next request: read to the dump's end. Best effort.
+// answers EBUSY to the next request: read to the dump's end. The kernel queues the next part
+// of a dump inside each recvmsg, so an empty queue means the dump is over: never block here.
 void drain(Conn& c, uint32_t seq) {
-  long n = 0;
-  while (!receive(c, n) && !ends_walk(c.buf.data(), n, seq)) {}
+  long n = c.last;  // the failed datagram may already hold the end
+  while (!ends_walk(c.buf.data(), n, seq) && !receive(c, n, MSG_DONTWAIT)) {}
 }
 
 Error run_walk(Conn& c, Walk& w, const std::vector<uint8_t>& request) {

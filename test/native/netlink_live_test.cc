@@ -373,6 +373,26 @@ void check_nonblocking(int fd) {
   close(nb);
 }
 
+// Another dump already running on the fd: its messages are not ours (skipped), and the
+// kernel answers our request with EBUSY. Once that dump is read to its end the fd works again.
+void check_busy_fd(int fd) {
+  std::vector<uint8_t> other = {72, 0, 0, 0, SOCK_DIAG_BY_FAMILY, 0, 1, 3, 9, 9, 9, 9, 0, 0, 0, 0,
+                                AF_INET, IPPROTO_TCP, 0, 0, 0xff, 0xff, 0, 0};
+  other.resize(72);
+  CHECK(send(fd, other.data(), other.size(), 0) == 72, "foreign dump request sent");
+  SocketTable t;
+  Error e = dump_table(fd, DumpRequest{}, t);
+  CHECK(e.code == "EBUSY" && e.errnum == EBUSY && e.syscall == "recvmsg", "dump_table on a busy fd: EBUSY, got " + e.code);
+  char buf[65536];
+  for (bool end = false; !end;) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    for (ssize_t off = 0; n > 0 && off + 16 <= n && !end; off += (reinterpret_cast<nlmsghdr*>(buf + off)->nlmsg_len + 3) & ~3u)
+      end = reinterpret_cast<nlmsghdr*>(buf + off)->nlmsg_type == NLMSG_DONE;
+    end = end || n <= 0;
+  }
+  CHECK(!dump_table(fd, DumpRequest{}, t) && t.size() > 0, "fd usable again after the foreign dump ended");
+}
+
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
@@ -411,6 +431,7 @@ int main(int argc, char** argv) {
   check_states_filter(fd);
   check_record_replay(fd);
   check_nonblocking(fd);
+  check_busy_fd(fd);
   if (argc == 3 && std::string(argv[1]) == "--record") record_fixtures(fd, argv[2]);
   close(fd);
   return check::finish();
