@@ -234,10 +234,7 @@ Error on_error(Walk& w, const Msg& m, size_t off) {
 
 Error on_msg(Walk& w, const Msg& m, size_t off) {
   // Leftovers of an earlier, abandoned dump on a reused fd: not ours, skip them.
-  if (m.seq != w.seq || m.pid != w.pid) {
-    ++w.foreign;
-    return {};
-  }
+  if (m.seq != w.seq || m.pid != w.pid) return {};
   ++w.messages;
   if (m.flags & NLM_F_DUMP_INTR) w.interrupted = true;
   switch (m.type) {

@@ -56,7 +56,7 @@ struct Walk {
   StateMask states = 0;       // effective_states(req->states)
   bool done = false;          // NLMSG_DONE or NLMSG_ERROR seen
   bool interrupted = false;   // NLM_F_DUMP_INTR seen
-  uint32_t messages = 0, foreign = 0;
+  uint32_t messages = 0;      // ours, including DONE/ERROR
 };
 Walk make_walk(const DumpRequest& req, Sink& sink, Kind kind, uint32_t seq, uint32_t pid);
 

@@ -7,6 +7,11 @@
 // keep exactly those codes, so callers can fall back to /proc. Malformed bytes give
 // "ERR_NETLINK_PARSE" (a truncated nlmsgerr or NLMSG_DONE gives "EBADMSG") with the byte
 // offset in the stream of received bytes.
+//
+// Every answer is checked for our nlmsg_seq and port id; others are skipped, not errors: they
+// are leftovers of an earlier, abandoned dump on a reused fd. Datagrams not sent by the kernel
+// (nl_pid != 0) are dropped. The low 4 bits of each request's seq name its walk (tcp, tcp6,
+// udp, udp6, tcp+tcp6), which is how replay() knows the protocol of recorded rows.
 #pragma once
 
 #include <cstddef>
@@ -62,8 +67,9 @@ int open_diag_socket(Error& err);
 Error dump_table(int fd, const DumpRequest& req, SocketTable& out, DumpStats* stats = nullptr,
                  std::string* record = nullptr);
 
-// Counts sockets per kernel state (request sockets under SYN_RECV) without building a table;
-// req.info / req.memory are ignored. out is zeroed first.
+// Counts sockets per kernel state (request sockets under SYN_RECV) without building a table,
+// summed over the requested tables (ask tables = 1<<kTcp | 1<<kTcp6 for TCP alone); req.info /
+// req.memory are ignored. out is zeroed first.
 Error count_states(int fd, const DumpRequest& req, StateCounts& out, DumpStats* stats = nullptr);
 
 // Parses a recording (the bytes of all recv()s of dump_table, concatenated) as if the kernel
