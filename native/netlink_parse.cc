@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <string_view>
 
 namespace sockscope::netlink {
 namespace {
@@ -109,11 +110,12 @@ void append_memory(MemInfoColumns& c, Span s) {
 
 // Index of the congestion name in the dictionary, adding it; 0 = none.
 Error intern_congestion(TcpInfoColumns& c, Span s, size_t off, uint8_t& index) {
-  std::string name(reinterpret_cast<const char*>(s.p), strnlen(reinterpret_cast<const char*>(s.p), s.n));
+  const char* text = reinterpret_cast<const char*>(s.p);
+  std::string_view name(text, strnlen(text, s.n));  // NUL-terminated, or not, within the attribute
   size_t i = 0;
   while (i < c.congestion_names.size() && c.congestion_names[i] != name) ++i;
   if (i > 255) return parse_error(off, "more than 255 congestion control names");
-  if (i == c.congestion_names.size()) c.congestion_names.push_back(name);
+  if (i == c.congestion_names.size()) c.congestion_names.emplace_back(name);
   index = static_cast<uint8_t>(i);
   return {};
 }
