@@ -7,15 +7,19 @@
 #include <new>
 #include <utility>
 
-#include "proc_reader.h"
+#include "reader.h"
 #include "socket_table.h"
 
 namespace sockscope {
 namespace {
 
 struct Request {
-  proc::ReadRequest proc;
+  ReadRequest read;
 };
+
+Source source_of(const std::string& s) {
+  return s == "netlink" ? Source::kNetlink : s == "proc" ? Source::kProc : Source::kAuto;
+}
 
 uint32_t u32(const Napi::Object& o, const char* key) {
   return o.Get(key).As<Napi::Number>().Uint32Value();
@@ -34,12 +38,15 @@ std::vector<PortRange> port_ranges(const Napi::Object& o, const char* key) {
 
 Request parse_request(const Napi::Object& o) {
   Request r;
-  r.proc.tables = static_cast<TableMask>(u32(o, "tables"));
-  r.proc.optional_tables = static_cast<TableMask>(u32(o, "optionalTables"));
-  r.proc.filter.states = u32(o, "states");
-  r.proc.filter.ports.local = port_ranges(o, "localPorts");
-  r.proc.filter.ports.remote = port_ranges(o, "remotePorts");
-  r.proc.root = o.Get("procRoot").As<Napi::String>().Utf8Value();
+  r.read.source = source_of(o.Get("source").As<Napi::String>().Utf8Value());
+  r.read.tables = static_cast<TableMask>(u32(o, "tables"));
+  r.read.optional_tables = static_cast<TableMask>(u32(o, "optionalTables"));
+  r.read.states = u32(o, "states");
+  r.read.ports.local = port_ranges(o, "localPorts");
+  r.read.ports.remote = port_ranges(o, "remotePorts");
+  r.read.proc_root = o.Get("procRoot").As<Napi::String>().Utf8Value();
+  r.read.info = o.Get("info").ToBoolean().Value();
+  r.read.memory = o.Get("memory").ToBoolean().Value();
   return r;
 }
 
@@ -66,7 +73,53 @@ Napi::Value column(Napi::Env env, std::vector<T>&& v) {
   return Napi::TypedArrayOf<T>::New(env, n, give_buffer(env, std::move(v)), 0);
 }
 
-Napi::Object table_to_js(Napi::Env env, SocketTable&& t) {
+// uint64_t has no TypedArrayOf<> mapping of its own in node-addon-api: BigUint64Array by hand.
+Napi::Value cookie_column(Napi::Env env, std::vector<uint64_t>&& v) {
+  size_t n = v.size();
+  return Napi::TypedArrayOf<uint64_t>::New(env, n, give_buffer(env, std::move(v)), 0,
+                                           napi_biguint64_array);
+}
+
+Napi::Object info_to_js(Napi::Env env, TcpInfoColumns&& i) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rtt", column(env, std::move(i.rtt)));
+  o.Set("rttvar", column(env, std::move(i.rttvar)));
+  o.Set("minRtt", column(env, std::move(i.min_rtt)));
+  o.Set("sndCwnd", column(env, std::move(i.snd_cwnd)));
+  o.Set("sndSsthresh", column(env, std::move(i.snd_ssthresh)));
+  o.Set("retransmits", column(env, std::move(i.retransmits)));
+  o.Set("totalRetrans", column(env, std::move(i.total_retrans)));
+  o.Set("lost", column(env, std::move(i.lost)));
+  o.Set("unacked", column(env, std::move(i.unacked)));
+  o.Set("bytesAcked", column(env, std::move(i.bytes_acked)));
+  o.Set("bytesReceived", column(env, std::move(i.bytes_received)));
+  o.Set("bytesRetrans", column(env, std::move(i.bytes_retrans)));
+  o.Set("deliveryRate", column(env, std::move(i.delivery_rate)));
+  o.Set("pacingRate", column(env, std::move(i.pacing_rate)));
+  o.Set("lastDataSent", column(env, std::move(i.last_data_sent)));
+  o.Set("lastDataRecv", column(env, std::move(i.last_data_recv)));
+  o.Set("congestion", column(env, std::move(i.congestion)));
+  Napi::Array names = Napi::Array::New(env, i.congestion_names.size());
+  for (uint32_t k = 0; k < i.congestion_names.size(); ++k) names.Set(k, i.congestion_names[k]);
+  o.Set("congestionNames", names);
+  return o;
+}
+
+Napi::Object memory_to_js(Napi::Env env, MemInfoColumns&& m) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rmemAlloc", column(env, std::move(m.rmem_alloc)));
+  o.Set("rcvbuf", column(env, std::move(m.rcvbuf)));
+  o.Set("wmemAlloc", column(env, std::move(m.wmem_alloc)));
+  o.Set("sndbuf", column(env, std::move(m.sndbuf)));
+  o.Set("fwdAlloc", column(env, std::move(m.fwd_alloc)));
+  o.Set("wmemQueued", column(env, std::move(m.wmem_queued)));
+  o.Set("optmem", column(env, std::move(m.optmem)));
+  o.Set("backlog", column(env, std::move(m.backlog)));
+  o.Set("drops", column(env, std::move(m.drops)));
+  return o;
+}
+
+Napi::Object table_to_js(Napi::Env env, SocketTable&& t, Source source) {
   Napi::Object cols = Napi::Object::New(env);
   cols.Set("protocol", column(env, std::move(t.protocol)));
   cols.Set("family", column(env, std::move(t.family)));
@@ -82,7 +135,19 @@ Napi::Object table_to_js(Napi::Env env, SocketTable&& t) {
   cols.Set("timer", column(env, std::move(t.timer)));
   cols.Set("timerExpires", column(env, std::move(t.timer_expires)));
   cols.Set("retransmits", column(env, std::move(t.retransmits)));
+  if (source == Source::kNetlink) cols.Set("cookie", cookie_column(env, std::move(t.cookie)));
+  if (t.has_info) cols.Set("info", info_to_js(env, std::move(t.info)));
+  if (t.has_memory) cols.Set("memory", memory_to_js(env, std::move(t.memory)));
   return cols;
+}
+
+// How a netlink dump went: the figures a caller checks the kernel's filtering and retries by.
+Napi::Object outcome_to_js(Napi::Env env, const ReadOutcome& o) {
+  Napi::Object d = Napi::Object::New(env);
+  d.Set("restarts", o.restarts);
+  d.Set("filteredInUserspace", o.filtered_in_userspace);
+  d.Set("combinedFamily", o.combined_family);
+  return d;
 }
 
 Napi::Value counts_to_js(Napi::Env env, const StateCounts& c) {
@@ -110,15 +175,17 @@ struct ReadJob {
   explicit ReadJob(Request r) : req(std::move(r)) {}
   Request req;
   SocketTable table;
+  ReadOutcome outcome;
   Error err;
-  void run() { err = guarded([&] { return proc::read_tables(req.proc, table); }); }
+  void run() { err = guarded([&] { return read_table(req.read, table, outcome); }); }
   Napi::Value result(Napi::Env env) {
     size_t n = table.size();
     Napi::Object out = Napi::Object::New(env);
     out.Set("length", static_cast<double>(n));
-    out.Set("source", "proc");
-    out.Set("inconsistent", false);
-    out.Set("columns", table_to_js(env, std::move(table)));
+    out.Set("source", source_name(outcome.source));
+    out.Set("inconsistent", outcome.inconsistent);
+    if (outcome.source == Source::kNetlink) out.Set("dump", outcome_to_js(env, outcome));
+    out.Set("columns", table_to_js(env, std::move(table), outcome.source));
     return out;
   }
 };
@@ -127,11 +194,13 @@ struct CountJob {
   explicit CountJob(Request r) : req(std::move(r)) {}
   Request req;
   StateCounts counts{};
+  ReadOutcome outcome;
   Error err;
-  void run() { err = guarded([&] { return proc::count_states(req.proc, counts); }); }
+  void run() { err = guarded([&] { return count_states(req.read, counts, outcome); }); }
   Napi::Value result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);
-    out.Set("source", "proc");
+    out.Set("source", source_name(outcome.source));
+    out.Set("inconsistent", outcome.inconsistent);
     out.Set("counts", counts_to_js(env, counts));
     return out;
   }

@@ -2,6 +2,8 @@
 // remaining length before it is read, so truncation shows up as a negative remainder.
 #include "netlink_parse.h"
 
+#include "errno_name.h"
+
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -21,6 +23,7 @@ constexpr long kErrLen = 20;      // struct nlmsgerr: int error + the request's 
 constexpr long kDiagMsgLen = 72;  // struct inet_diag_msg
 constexpr long kAttrHdrLen = 4;   // struct nlattr
 constexpr double kNaN = NAN;
+constexpr double kInfinity = INFINITY;
 
 // inet_diag_msg field offsets (include/uapi/linux/inet_diag.h).
 enum DiagOff : long {
@@ -100,8 +103,17 @@ double read_field(Span s, long off, long size) {
   return size == 4 ? ld32(s.p + off) : static_cast<double>(ld64(s.p + off));
 }
 
+// The kernel's "no limit" sentinels, read as Infinity rather than as huge figures:
+// TCP_INFINITE_SSTHRESH, and a pacing rate of ~0ULL (pacing off).
+double unlimited(double v, const InfoField& f) {
+  bool ssthresh = f.column == &TcpInfoColumns::snd_ssthresh && v == 0x7fffffff;
+  bool pacing = f.column == &TcpInfoColumns::pacing_rate && v >= 18446744073709551615.0;
+  return ssthresh || pacing ? kInfinity : v;
+}
+
 void append_info(TcpInfoColumns& c, Span s) {
-  for (const InfoField& f : kInfoFields) (c.*f.column).push_back(read_field(s, f.off, f.size));
+  for (const InfoField& f : kInfoFields)
+    (c.*f.column).push_back(unlimited(read_field(s, f.off, f.size), f));
 }
 
 void append_memory(MemInfoColumns& c, Span s) {
@@ -126,12 +138,6 @@ struct Row {
   uint8_t family, state;
   uint16_t sport, dport;
 };
-
-bool in_ranges(const std::vector<PortRange>& list, uint16_t port) {
-  if (list.empty()) return true;
-  for (const PortRange& r : list) if (r.lo <= port && port <= r.hi) return true;
-  return false;
-}
 
 bool row_requested(const Walk& w, const Row& r) {
   int table = (kind_protocol(w.kind) == kProtoTcp ? kTcp : kUdp) + (r.family == 6);
@@ -358,25 +364,6 @@ Error replay_walks(const uint8_t* data, long len, const DumpRequest& req, Sink& 
 
 }  // namespace
 
-std::string errno_name(int errnum) {
-  static constexpr struct { int num; const char* name; } kNames[] = {
-      {EPERM, "EPERM"}, {ENOENT, "ENOENT"}, {ESRCH, "ESRCH"}, {EINTR, "EINTR"}, {EIO, "EIO"},
-      {E2BIG, "E2BIG"}, {EBADF, "EBADF"}, {EAGAIN, "EAGAIN"}, {ENOMEM, "ENOMEM"},
-      {EACCES, "EACCES"}, {EFAULT, "EFAULT"}, {EBUSY, "EBUSY"}, {ENODEV, "ENODEV"},
-      {EINVAL, "EINVAL"}, {ENFILE, "ENFILE"}, {EMFILE, "EMFILE"}, {ENOSPC, "ENOSPC"},
-      {ERANGE, "ERANGE"}, {ENOSYS, "ENOSYS"}, {ENODATA, "ENODATA"}, {EPROTO, "EPROTO"},
-      {EBADMSG, "EBADMSG"}, {EOVERFLOW, "EOVERFLOW"}, {ENOTSOCK, "ENOTSOCK"},
-      {EMSGSIZE, "EMSGSIZE"}, {EPROTOTYPE, "EPROTOTYPE"}, {ENOPROTOOPT, "ENOPROTOOPT"},
-      {EPROTONOSUPPORT, "EPROTONOSUPPORT"}, {ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT"},
-      {EOPNOTSUPP, "EOPNOTSUPP"}, {EPFNOSUPPORT, "EPFNOSUPPORT"}, {EAFNOSUPPORT, "EAFNOSUPPORT"},
-      {EADDRINUSE, "EADDRINUSE"}, {ENETDOWN, "ENETDOWN"}, {ECONNREFUSED, "ECONNREFUSED"},
-      {ENOBUFS, "ENOBUFS"}, {ETIMEDOUT, "ETIMEDOUT"}, {ECONNRESET, "ECONNRESET"},
-      {ENOTCONN, "ENOTCONN"}, {EEXIST, "EEXIST"},
-  };
-  for (const auto& n : kNames) if (n.num == errnum) return n.name;
-  return "ERRNO_" + std::to_string(errnum);
-}
-
 std::string errno_text(int errnum) {
   char buf[128] = "";
   return strerror_result(strerror_r(errnum, buf, sizeof buf), buf);
@@ -509,17 +496,17 @@ bool combined_refused(const Error& e) {
 }
 
 bool ports_match(const DumpRequest& req, uint16_t sport, uint16_t dport) {
-  return in_ranges(req.sport, sport) && in_ranges(req.dport, dport);
+  return req.ports.matches(sport, dport);
 }
 
 Error compile_port_filter(const DumpRequest& req, std::vector<uint8_t>& b) {
   b.clear();
-  size_t total = list_len(req.sport) + list_len(req.dport);
+  size_t total = list_len(req.ports.local) + list_len(req.ports.remote);
   // Jump offsets are 16 bits and the program sits in one attribute (16-bit nla_len).
   if (total + 8 > 0xFFFF)
     return Error{0, "ERR_NETLINK_FILTER", "", "netlink: port filter too long (" + std::to_string(total) + " bytes)"};
-  emit_list(b, req.sport, INET_DIAG_BC_S_GE, INET_DIAG_BC_S_LE, total);
-  emit_list(b, req.dport, INET_DIAG_BC_D_GE, INET_DIAG_BC_D_LE, total);
+  emit_list(b, req.ports.local, INET_DIAG_BC_S_GE, INET_DIAG_BC_S_LE, total);
+  emit_list(b, req.ports.remote, INET_DIAG_BC_D_GE, INET_DIAG_BC_D_LE, total);
   return {};
 }
 

@@ -11,6 +11,7 @@
 #include <cerrno>
 
 #include "netlink_parse.h"
+#include "errno_name.h"
 
 namespace sockscope::netlink {
 namespace {
@@ -134,7 +135,8 @@ Error run_walk(Conn& c, Walk& w, const std::vector<uint8_t>& request) {
 }
 
 // One walk, redone from scratch while the kernel flags it NLM_F_DUMP_INTR (at most 3 times,
-// then kept and flagged inconsistent). A failed walk leaves no rows behind.
+// then kept and flagged inconsistent) or drops part of it (ENOBUFS, at most 3 times, then an
+// error). A failed walk leaves no rows behind.
 Error walk_kind(Conn& c, const Plan& p, Kind k, Sink& sink) {
   uint32_t seq = make_seq(p.generation, k);
   std::vector<uint8_t> request = build_request(k, p.req, p.bytecode, seq);
@@ -148,7 +150,8 @@ Error walk_kind(Conn& c, const Plan& p, Kind k, Sink& sink) {
       return {};
     }
     rollback(sink, m);
-    if (e) return e;
+    // ENOBUFS: the kernel dropped part of the answer (memory pressure); the walk is redone.
+    if (e && (e.errnum != ENOBUFS || restart == kMaxRestarts)) return e;
     ++c.st.restarts;
   }
 }

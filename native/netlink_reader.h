@@ -23,10 +23,6 @@
 
 namespace sockscope::netlink {
 
-struct PortRange {
-  uint16_t lo, hi;  // inclusive
-};
-
 struct DumpRequest {
   TableMask tables = kAllTables;  // bits kTcp, kTcp6, kUdp, kUdp6
   // Sent as idiag_states. SYN_RECV (3) and NEW_SYN_RECV (12) select each other: request
@@ -34,9 +30,9 @@ struct DumpRequest {
   StateMask states = kAllStates;
   bool info = false;    // INET_DIAG_INFO (tcp_info) + INET_DIAG_CONG -> out.info
   bool memory = false;  // INET_DIAG_SKMEMINFO -> out.memory
-  // Kernel-side filter (INET_DIAG_REQ_BYTECODE): a row matches a list when its port lies in
-  // any range of it; it must match both lists. Empty = any. Rows are re-checked here.
-  std::vector<PortRange> sport, dport;
+  // Kernel-side filter (INET_DIAG_REQ_BYTECODE, `ss sport = :443`): local and remote port
+  // ranges. Rows are re-checked here.
+  PortFilter ports;
   // tcp and tcp6 both asked: one legacy TCPDIAG_GETSOCK walk (AF_UNSPEC) instead of two,
   // falling back to two when the kernel refuses it. UDP is always one walk per family.
   bool combined_family = true;
@@ -76,8 +72,5 @@ Error count_states(int fd, const DumpRequest& req, StateCounts& out, DumpStats* 
 // had just sent it, with the same checks, filters and DUMP_INTR handling.
 Error replay(const uint8_t* data, size_t len, const DumpRequest& req, SocketTable& out,
              DumpStats* stats = nullptr);
-
-// "ENOENT" for ENOENT, ...; "ERRNO_<n>" for numbers it does not know.
-std::string errno_name(int errnum);
 
 }  // namespace sockscope::netlink

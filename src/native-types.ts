@@ -58,16 +58,29 @@ export interface NativeColumns {
   memory?: MemoryColumns;
 }
 
+/** How a netlink dump went. */
+export interface DumpStats {
+  /** Walks redone because the table changed under the dump (NLM_F_DUMP_INTR) or the kernel dropped part of it (ENOBUFS). */
+  restarts: number;
+  /** Rows the kernel sent although the filter excluded them; 0 when it honoured the filter. */
+  filteredInUserspace: number;
+  /** One walk of the hash answered for tcp and tcp6 (TCPDIAG_GETSOCK). */
+  combinedFamily: boolean;
+}
+
 export interface NativeTable {
   length: number;
   source: 'netlink' | 'proc';
   columns: NativeColumns;
   /** True when the kernel's table kept changing during a netlink dump, even after retries. */
   inconsistent: boolean;
+  /** Netlink only. */
+  dump?: DumpStats;
 }
 
 export interface NativeCounts {
   source: 'netlink' | 'proc';
+  inconsistent: boolean;
   /** Indexed by kernel state number; index 0 unused. */
   counts: number[];
 }

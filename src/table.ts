@@ -5,6 +5,7 @@ import { formatAddress } from './address.js';
 import {
   INFO_FIELDS,
   MEMORY_FIELDS,
+  type DumpStats,
   type InfoField,
   type MemoryField,
   type NativeColumns,
@@ -71,12 +72,15 @@ export class SocketTable implements Iterable<SocketRow> {
   readonly columns: SocketColumns;
   /** True when the kernel's table kept changing during a netlink dump even after retries: rows may be missing or doubled. */
   readonly inconsistent: boolean;
+  /** How the netlink dump went (retries, the kernel's filtering); undefined for /proc. */
+  readonly dump: DumpStats | undefined;
 
   constructor(native: NativeTable) {
     this.length = native.length;
     this.source = native.source;
     this.columns = native.columns;
     this.inconsistent = native.inconsistent;
+    this.dump = native.dump;
   }
 
   /** The protocol-and-family name of row `i`: tcp, tcp6, udp or udp6. */

@@ -41,7 +41,7 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('netstat') || !ha
       );
     });
 
-    for (const source of ['proc']) {
+    for (const source of ['netlink', 'proc']) {
       it(`states --json equals ss's and netstat's counts (${source})`, () => {
         const r = cli(['states', '--json', '--source', source], fx);
         expect(r.status).toBe(0);

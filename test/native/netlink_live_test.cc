@@ -304,7 +304,7 @@ void check_combined(int fd) {
 void check_filter(int fd, const World& w, std::vector<PortRange> sport, std::vector<PortRange> dport, const std::string& name) {
   SocketTable all, got;
   DumpRequest r;
-  r.sport = sport, r.dport = dport;
+  r.ports.local = sport, r.ports.remote = dport;
   DumpStats st;
   CHECK(!dump_table(fd, DumpRequest{}, all), "unfiltered dump");
   Error e = dump_table(fd, r, got, &st);

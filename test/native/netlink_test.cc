@@ -16,6 +16,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "../../native/errno_name.h"
 #include "../../native/netlink_parse.h"
 #include "check.h"
 
@@ -196,7 +197,7 @@ void test_fixtures(const std::string& tcp, const std::string& udp) {
   CHECK(!f.err && f.t.size() + f.st.filtered_in_userspace == 13 && f.st.filtered_in_userspace > 0 &&
         std::all_of(f.t.family.begin(), f.t.family.end(), [](uint8_t x) { return x == 4; }), "table mask re-checked");
   DumpRequest lst = treq;
-  lst.states = 1 << kListen, lst.dport = {{0, 0}};
+  lst.states = 1 << kListen, lst.ports.remote = {{0, 0}};
   Result g = run(tcp, lst);
   CHECK(!g.err && g.t.size() == 4 && g.st.filtered_in_userspace == 9, "state and port filters re-checked");
 }
@@ -403,7 +404,7 @@ void test_kernel_errors() {
   CHECK(!ack.err && ack.t.size() == 1, "an ACK (error 0) ends the walk");
   Result r = run(error_msg(Kind::kTcp4, -ENOENT));
   CHECK(r.err.message.find("No such file") != std::string::npos && r.err.message.find("tcp") != std::string::npos, "error text: strerror and the walk");
-  CHECK(errno_name(ENOENT) == "ENOENT" && errno_name(EOPNOTSUPP) == "EOPNOTSUPP" && errno_name(9999) == "ERRNO_9999", "errno_name");
+  CHECK(errno_name(ENOENT) == "ENOENT" && errno_name(EOPNOTSUPP) == "EOPNOTSUPP" && errno_name(9999) == "E9999", "errno_name");
 }
 
 void test_combined_fallback() {
@@ -509,10 +510,10 @@ void test_bytecode() {
   DumpRequest r;
   std::vector<uint8_t> bc{1};
   CHECK(!compile_port_filter(r, bc) && bc.empty(), "no filter, no bytecode");
-  r.sport = {{443, 443}};
+  r.ports.local = {{443, 443}};
   compile_port_filter(r, bc);
   CHECK(bc == ops({{INET_DIAG_BC_S_GE, 8, 20}, {0, 0, 443}, {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, 443}}), "sport = :443 encoding");
-  r.sport = {{80, 80}, {443, 443}};
+  r.ports.local = {{80, 80}, {443, 443}};
   compile_port_filter(r, bc);
   CHECK(bc == ops({{INET_DIAG_BC_S_GE, 8, 20}, {0, 0, 80}, {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, 80},
                    {INET_DIAG_BC_JMP, 4, 20},
@@ -525,8 +526,8 @@ void test_bytecode() {
   int wrong = 0, invalid = 0;
   for (int i = 0; i < 500; ++i) {
     DumpRequest f;
-    for (int n = next() % 4; n > 0; --n) f.sport.push_back({port(), port()});
-    for (int n = next() % 4; n > 0; --n) f.dport.push_back({port(), port()});
+    for (int n = next() % 4; n > 0; --n) f.ports.local.push_back({port(), port()});
+    for (int n = next() % 4; n > 0; --n) f.ports.remote.push_back({port(), port()});
     compile_port_filter(f, bc);
     invalid += !bc.empty() && !kernel_audit(bc);
     for (int j = 0; j < 200; ++j) {
@@ -537,13 +538,13 @@ void test_bytecode() {
   CHECK_EQ(invalid, 0, "random filters the kernel's audit would reject");
   CHECK_EQ(wrong, 0, "random filters: kernel verdict != ports_match");
   DumpRequest huge;
-  huge.sport.assign(4000, PortRange{1, 2});
+  huge.ports.local.assign(4000, PortRange{1, 2});
   CHECK(compile_port_filter(huge, bc).code == "ERR_NETLINK_FILTER", "a filter too long for 16-bit jumps is refused");
 }
 
 void test_requests() {
   DumpRequest r;
-  r.states = 1 << kSynRecv | 1 << kListen, r.info = true, r.sport = {{22, 22}};
+  r.states = 1 << kSynRecv | 1 << kListen, r.info = true, r.ports.local = {{22, 22}};
   std::vector<uint8_t> bc;
   compile_port_filter(r, bc);
   std::vector<uint8_t> v2 = build_request(Kind::kTcp6, r, bc, 99);

@@ -1,0 +1,41 @@
+// One entry point over both readers: netlink sock_diag (what `ss` uses) and the /proc text
+// tables, with `auto` falling back from the first to the second where netlink is refused.
+// Plain C++: no N-API here.
+#pragma once
+
+#include <string>
+
+#include "socket_table.h"
+
+namespace sockscope {
+
+enum class Source { kAuto, kNetlink, kProc };
+
+struct ReadRequest {
+  Source source = Source::kAuto;
+  TableMask tables = kAllTables;
+  TableMask optional_tables = 0;  // /proc: tables whose file may be missing (IPv6 disabled)
+  StateMask states = kAllStates;
+  PortFilter ports;
+  bool info = false, memory = false;  // netlink extensions (tcp_info, SK_MEMINFO)
+  std::string proc_root = "/proc/net";
+};
+
+// What served a read and how.
+struct ReadOutcome {
+  Source source = Source::kProc;  // kNetlink or kProc, never kAuto
+  bool inconsistent = false;      // netlink: the table kept changing during the dump
+  uint32_t restarts = 0;          // netlink: walks redone (NLM_F_DUMP_INTR, ENOBUFS)
+  uint32_t filtered_in_userspace = 0;  // netlink: rows the kernel sent against the filter
+  bool combined_family = false;   // netlink: one walk answered for tcp and tcp6
+};
+
+Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& outcome);
+Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& outcome);
+
+// True for the errors that mean "netlink sock_diag is not available here", not "it failed".
+bool netlink_unavailable(const Error& e);
+
+const char* source_name(Source s);
+
+}  // namespace sockscope

@@ -1,0 +1,42 @@
+// The plain C++ readers, tested alone: the netlink parser on recorded and hostile bytes, and
+// the live dump loop against sockets of its own. Built with the system compiler, as CI has it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const out = mkdtempSync(join(tmpdir(), 'sockscope-native-'));
+const inNetns = process.env.SOCKSCOPE_TEST_NETNS === '1';
+
+function build(name: string): string {
+  const exe = join(out, name);
+  execFileSync('g++', [
+    '-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', `-I${root}/native`,
+    `${root}/native/netlink_reader.cc`, `${root}/native/netlink_parse.cc`,
+    `${root}/test/native/${name}.cc`, '-o', exe,
+  ]);
+  return exe;
+}
+
+// The programs end with "N passed, M failed" and exit non-zero on any failure.
+function run(exe: string, args: string[] = []): { passed: number; output: string } {
+  const output = execFileSync(exe, args, { encoding: 'utf8' });
+  const m = /(\d+) passed, (\d+) failed\s*$/.exec(output);
+  expect(m, output).not.toBeNull();
+  expect(Number(m![2]), output).toBe(0);
+  return { passed: Number(m![1]), output };
+}
+
+describe('native readers (C++)', () => {
+  it('netlink parser: recorded dumps, truncated, misaligned and corrupt messages, bytecode', () => {
+    const { passed } = run(build('netlink_test'), [join(root, 'test/fixtures/netlink')]);
+    expect(passed).toBeGreaterThan(100);
+  }, 120_000);
+
+  it.skipIf(!inNetns)('netlink dump loop on live sockets (private namespace only)', () => {
+    const { passed } = run(build('netlink_live_test'));
+    expect(passed).toBeGreaterThan(200);
+  }, 120_000);
+});
