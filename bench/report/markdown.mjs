@@ -76,14 +76,16 @@ export function renderMarkdown(results) {
     '',
     '## Cost model (least squares over the N measured)',
     '',
-    table(
-      ['method', 'µs per socket', 'fixed ms'],
-      Object.entries(results.fits).map(([id, f]) => [
-        methods(rounds).find(([x]) => x === id)[1],
-        f.usPerSocket.toFixed(4),
-        f.fixedMs.toFixed(3),
-      ]),
-    ),
+    Object.keys(results.fits).length === 0
+      ? 'Needs two N or more.'
+      : table(
+          ['method', 'µs per socket', 'fixed ms'],
+          Object.entries(results.fits).map(([id, f]) => [
+            methods(rounds).find(([x]) => x === id)[1],
+            f.usPerSocket.toFixed(4),
+            f.fixedMs.toFixed(3),
+          ]),
+        ),
     '',
     '## Tables measured',
     '',
@@ -100,6 +102,20 @@ export function renderMarkdown(results) {
       ]),
     ),
   ];
+  const largest = rounds.reduce((a, b) => (b.n > a.n ? b : a));
+  const tables = Object.values(largest.results).filter((r) => r.bytesPerSocket !== undefined);
+  if (tables.length)
+    out.push('', `## Library table memory at N=${fmtN(largest.n)}`, '', table(
+      ['method', 'bytes per socket (typed arrays)', 'RSS growth holding one'],
+      tables.map((r) => [r.label, r.bytesPerSocket.toFixed(1), mib(r.rssGrowthBytes)]),
+    ));
+  // A method that misses or invents sockets is fast for the wrong reason; TIME_WAIT drifts a little.
+  const off = rounds.flatMap((r) =>
+    Object.values(r.results)
+      .filter((x) => x.reported !== undefined && Math.abs(x.reported - r.observed.total) > 0.02 * r.observed.total)
+      .map((x) => `- N=${fmtN(r.n)} ${x.label}: reported ${x.reported}, the kernel held ${r.observed.total}`),
+  );
+  if (off.length) out.push('', '## Socket counts off by more than 2%', '', ...off);
   const notes = rounds.flatMap((r) =>
     Object.values(r.results)
       .filter((x) => x.skipped || x.error)
