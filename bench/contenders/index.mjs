@@ -1,0 +1,20 @@
+// Every contender, in the order results list them. A contender is
+// { id, label, kind: 'floor'|'tool'|'js'|'npm'|'library', table?, prepare(ctx) } where prepare
+// returns { run, count } (timed by benchmark.js) or { measure } (timed by itself), or throws Skip.
+import bareRead from './bare-read.mjs';
+import floors from './c-floor.mjs';
+import netstat from './netstat.mjs';
+import netstatPipeline from './netstat-pipeline.mjs';
+import npmPackages from './npm-packages.mjs';
+import procJs from './proc-js.mjs';
+import sockscope from './sockscope.mjs';
+import ssSummary from './ss-summary.mjs';
+import ssTan from './ss-tan.mjs';
+
+export const CONTENDERS = [...floors, bareRead, netstat, netstatPipeline, ssTan, ssSummary, procJs, ...npmPackages, ...sockscope];
+
+export function contender(id) {
+  const c = CONTENDERS.find((x) => x.id === id);
+  if (!c) throw new Error(`no contender "${id}"; known: ${CONTENDERS.map((x) => x.id).join(', ')}`);
+  return c;
+}

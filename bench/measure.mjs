@@ -1,0 +1,67 @@
+// Measures one contender in this fresh process (forked by run.mjs, run with --expose-gc) and
+// sends the result back over IPC:
+//   { id, median, p25, p75, samples (ms), reported, maxBlockMs?, bytesPerSocket?, rssGrowthBytes? }
+// or { id, skipped } / { id, error }.
+import Benchmark from 'benchmark';
+
+import { contender } from './contenders/index.mjs';
+import { Skip } from './contenders/skip.mjs';
+import { typedArrayBytes } from './lib/bytes.mjs';
+import { longestBlockMs } from './lib/loop-probe.mjs';
+import { summarize } from './lib/stats.mjs';
+
+const BLOCK_PROBE_CALLS = 5;
+
+/** benchmark.js statistics of `run` in ms; async runs are deferred benchmarks. */
+function bench(name, run, isAsync, { maxTime, minSamples }) {
+  return new Promise((resolve, reject) => {
+    let failure;
+    const fn = isAsync
+      ? (deferred) =>
+          run().then(
+            () => deferred.resolve(),
+            (err) => ((failure ??= err), deferred.resolve()),
+          )
+      : run;
+    const b = new Benchmark(name, { fn, defer: isAsync, maxTime, minSamples, async: false });
+    b.on('complete', () => {
+      if (failure || b.error) return reject(failure ?? b.error);
+      const samples = b.stats.sample.map((s) => s * 1000);
+      resolve({ ...summarize(samples), samples: samples.length });
+    });
+    b.run();
+  });
+}
+
+async function measure(id, ctx) {
+  const c = contender(id);
+  const prepared = await c.prepare(ctx);
+  if (prepared.measure) return prepared.measure();
+
+  const { run, count } = prepared;
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const pending = run(); // also the warm-up; its result is held while RSS is read
+  const isAsync = typeof pending?.then === 'function';
+  const first = await pending;
+  const rssGrowthBytes = process.memoryUsage().rss - rssBefore;
+  const reported = count(first);
+  const extra = {};
+  if (c.table && reported > 0) {
+    extra.bytesPerSocket = typedArrayBytes(first) / reported;
+    extra.rssGrowthBytes = rssGrowthBytes;
+  }
+  const stats = await bench(c.label, run, isAsync, ctx);
+  if (isAsync) extra.maxBlockMs = await longestBlockMs(run, BLOCK_PROBE_CALLS);
+  return { ...stats, reported, ...extra };
+}
+
+process.once('message', async ({ id, ctx }) => {
+  let result;
+  try {
+    result = { id, ...(await measure(id, ctx)) };
+  } catch (err) {
+    result = err instanceof Skip ? { id, skipped: err.message } : { id, error: String(err?.stack ?? err).split('\n').slice(0, 3).join(' | ') };
+  }
+  process.send(result, () => process.exit(0));
+});

@@ -1,0 +1,126 @@
+// latest.md: the results as tables a reviewer can read in a diff.
+
+const fmtN = (n) => n.toLocaleString('en-US');
+const ms = (v) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+
+// A `|` inside a cell (the netstat pipeline's label) would end the cell.
+const row = (cells) => `| ${cells.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |`;
+
+function table(head, rows) {
+  return [row(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(row)].join('\n');
+}
+
+/** Methods in first-seen order with their labels. */
+function methods(rounds) {
+  const seen = new Map();
+  for (const r of rounds) for (const [id, x] of Object.entries(r.results)) if (!seen.has(id)) seen.set(id, x.label);
+  return [...seen];
+}
+
+function cell(r) {
+  if (!r) return '';
+  if (r.skipped) return 'skipped';
+  if (r.error) return 'error';
+  return `${ms(r.median)} ms (${r.nsPerSocket.toFixed(0)} ns/s)`;
+}
+
+function ratioTable(rounds, refId, refName) {
+  const head = ['method', ...rounds.map((r) => `N=${fmtN(r.n)}`)];
+  const rows = methods(rounds).map(([id, label]) => [
+    label,
+    ...rounds.map((round) => {
+      const a = round.results[id]?.median;
+      const b = round.results[refId]?.median;
+      return a === undefined || b === undefined ? '' : `${(a / b).toFixed(2)}×`;
+    }),
+  ]);
+  return `### Time relative to ${refName} (below 1× is faster)\n\n${table(head, rows)}`;
+}
+
+export function renderMarkdown(results) {
+  const { rounds, machine: m } = results;
+  const out = [
+    `# sockscope benchmark, ${results.date}`,
+    '',
+    `Linux ${m.kernel}, ${m.cpu} (${m.cores} cores), Node ${m.node}. ` +
+      (results.mode === 'namespace'
+        ? 'Each N in a fresh network namespace filled by bench/fixture.'
+        : "**Host mode**: no namespace could be made, so this is the host's own table as it was, no fixture."),
+    results.quick ? 'Quick run (`--quick`).' : '',
+    '',
+    '## Median wall time (ns per socket)',
+    '',
+    table(
+      ['method', ...rounds.map((r) => `N=${fmtN(r.n)}`)],
+      methods(rounds).map(([id, label]) => [label, ...rounds.map((r) => cell(r.results[id]))]),
+    ),
+    '',
+    ratioTable(rounds, 'floor', 'the C floor (netlink, per family, in-process)'),
+    '',
+    ratioTable(rounds, 'netstat-pipeline', 'the netstat | awk | sort | uniq -c pipeline'),
+    '',
+    ratioTable(rounds, 'ss-tan', 'spawning ss -tan'),
+    '',
+    '## Targets',
+    '',
+    table(
+      ['target', 'N', 'value', 'result'],
+      results.targets.map((t) => [
+        t.text,
+        fmtN(t.n),
+        t.value === undefined ? '' : `${t.value.toFixed(2)}${t.unit}`,
+        t.pass === null ? `n/a (${t.miss})` : t.pass ? 'pass' : `**FAIL**, ${t.miss}`,
+      ]),
+    ),
+    '',
+    '## Cost model (least squares over the N measured)',
+    '',
+    Object.keys(results.fits).length === 0
+      ? 'Needs two N or more.'
+      : table(
+          ['method', 'µs per socket', 'fixed ms'],
+          Object.entries(results.fits).map(([id, f]) => [
+            methods(rounds).find(([x]) => x === id)[1],
+            f.usPerSocket.toFixed(4),
+            f.fixedMs.toFixed(3),
+          ]),
+        ),
+    '',
+    '## Tables measured',
+    '',
+    table(
+      ['N', 'fill', 'fixture RSS', 'kernel slab', 'expected', 'kernel held', 'host TCP sockets'],
+      rounds.map((r) => [
+        fmtN(r.n),
+        r.fixture ? `${(r.fixture.fillMs / 1000).toFixed(1)} s (${r.fixture.children} procs)` : '',
+        r.fixture ? mib(r.fixture.memory.childrenRss) : '',
+        r.fixture ? mib(r.fixture.memory.kernelSlab) : '',
+        r.fixture ? JSON.stringify(r.fixture.expected) : '',
+        JSON.stringify(r.observed),
+        String(r.hostTcp ?? ''),
+      ]),
+    ),
+  ];
+  const largest = rounds.reduce((a, b) => (b.n > a.n ? b : a));
+  const tables = Object.values(largest.results).filter((r) => r.bytesPerSocket !== undefined);
+  if (tables.length)
+    out.push('', `## Library table memory at N=${fmtN(largest.n)}`, '', table(
+      ['method', 'bytes per socket (typed arrays)', 'RSS growth holding one'],
+      tables.map((r) => [r.label, r.bytesPerSocket.toFixed(1), mib(r.rssGrowthBytes)]),
+    ));
+  // A method that misses or invents sockets is fast for the wrong reason; TIME_WAIT drifts a little.
+  const off = rounds.flatMap((r) =>
+    Object.values(r.results)
+      .filter((x) => x.reported !== undefined && Math.abs(x.reported - r.observed.total) > 0.02 * r.observed.total)
+      .map((x) => `- N=${fmtN(r.n)} ${x.label}: reported ${x.reported}, the kernel held ${r.observed.total}`),
+  );
+  if (off.length) out.push('', '## Socket counts off by more than 2%', '', ...off);
+  const notes = rounds.flatMap((r) =>
+    Object.values(r.results)
+      .filter((x) => x.skipped || x.error)
+      .map((x) => `- N=${fmtN(r.n)} ${x.label}: ${x.skipped ? `skipped, ${x.skipped}` : `error, ${x.error}`}`),
+  );
+  if (notes.length) out.push('', '## Skipped and failed', '', ...new Set(notes));
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,104 @@
+// The benchmark runner.
+//   node bench/run.mjs [--quick] [--n 10000,100000] [--only id,...]
+// As root, each N runs in a fresh network namespace (this script re-executed inside it with
+// --round N), filled by the fixture; otherwise the host's own table is measured, once.
+// Results go to bench/results/.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { CONTENDERS } from './contenders/index.mjs';
+import { buildFloor } from './floor/build.mjs';
+import { canUnshare, runInNewNamespace } from './lib/namespace.mjs';
+import { tcpSlabObjects, waitForQuietKernel } from './lib/slab.mjs';
+import { machine, namespaceTcpCount } from './lib/system.mjs';
+import { renderChart } from './report/chart.mjs';
+import { fitMethods } from './report/fits.mjs';
+import { renderMarkdown } from './report/markdown.mjs';
+import { judgeTargets } from './report/targets.mjs';
+import { runRound } from './round.mjs';
+
+const SCRIPT = fileURLToPath(import.meta.url);
+const RESULTS = new URL('./results/', import.meta.url);
+const DEFAULT_NS = [1_000, 10_000, 100_000, 300_000];
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    n: { type: 'string' },
+    only: { type: 'string' },
+    round: { type: 'string' }, // internal: run one N here (inside the namespace), write to --out
+    out: { type: 'string' },
+  },
+});
+
+const log = (msg) => console.log(`[bench] ${msg}`);
+const ids = opts.only ? opts.only.split(',') : CONTENDERS.map((c) => c.id);
+const unknown = ids.filter((id) => !CONTENDERS.some((c) => c.id === id));
+if (unknown.length) throw new Error(`unknown contender(s) ${unknown.join(', ')}; known: ${CONTENDERS.map((c) => c.id).join(', ')}`);
+
+// --quick trades samples for time: about a minute at N=10k.
+const ctx = opts.quick ? { reps: 21, maxTime: 1, minSamples: 8 } : { reps: 51, maxTime: 2, minSamples: 5 };
+const timeoutMs = opts.quick ? 60_000 : 600_000;
+
+/** Inside the namespace: one round, written where the parent reads it. */
+async function roundHere() {
+  const round = await runRound({ n: Number(opts.round), ids, ctx, timeoutMs, log });
+  writeFileSync(opts.out, JSON.stringify(round));
+}
+
+async function namespaceRounds(ns) {
+  const rounds = [];
+  const passOn = [...(opts.quick ? ['--quick'] : []), ...(opts.only ? ['--only', opts.only] : [])];
+  for (const n of ns) {
+    const quiet = await waitForQuietKernel({ log });
+    if (!quiet.quiet) log(`still ${quiet.objects.total} TCP objects after ${quiet.waitedMs / 1000} s; timing anyway`);
+    const hostTcp = namespaceTcpCount();
+    const out = fileURLToPath(new URL(`round-${n}.tmp`, RESULTS));
+    log(`N=${n}: fresh namespace (host namespace holds ${hostTcp} TCP sockets, ${quiet.objects?.total ?? '?'} TCP objects machine-wide)`);
+    const code = await runInNewNamespace([SCRIPT, '--round', String(n), '--out', out, ...passOn]);
+    if (code !== 0) throw new Error(`round N=${n} failed (exit ${code})`);
+    rounds.push({ ...JSON.parse(readFileSync(out, 'utf8')), hostTcp, kernelBefore: quiet });
+    rmSync(out);
+  }
+  return rounds;
+}
+
+async function main() {
+  if (opts.round) return roundHere();
+  try {
+    buildFloor();
+  } catch (err) {
+    log(`could not build the C floor (${err.message}); its contenders will report the error`);
+  }
+  const mode = canUnshare() ? 'namespace' : 'host';
+  const ns = opts.quick ? [10_000] : opts.n ? opts.n.split(',').map(Number) : DEFAULT_NS;
+  let rounds;
+  if (mode === 'namespace') rounds = await namespaceRounds(ns);
+  else {
+    log("cannot make a network namespace (needs root and unshare -n): measuring the host's own table, no fixture");
+    rounds = [{ ...(await runRound({ ids, ctx, timeoutMs, log })), hostTcp: namespaceTcpCount(), kernelBefore: { objects: tcpSlabObjects() } }];
+  }
+
+  const date = new Date().toISOString();
+  const results = { date, mode, quick: opts.quick, machine: machine(), rounds, fits: fitMethods(rounds) };
+  results.targets = judgeTargets(rounds);
+  mkdirSync(RESULTS, { recursive: true });
+  const json = JSON.stringify(results, null, 2);
+  writeFileSync(new URL(`results-${date.replaceAll(':', '-')}.json`, RESULTS), json);
+  writeFileSync(new URL('latest.json', RESULTS), json);
+  writeFileSync(new URL('latest.md', RESULTS), renderMarkdown(results));
+  writeFileSync(new URL('latest.svg', RESULTS), await renderChart(results));
+
+  log(`targets at N=${results.targets[0].n}:`);
+  for (const t of results.targets) {
+    const verdict = t.pass === null ? `n/a (${t.miss})` : t.pass ? 'PASS' : `FAIL (${t.miss})`;
+    log(`  ${verdict.padEnd(22)} ${t.text}${t.value === undefined ? '' : `: ${t.value.toFixed(2)}${t.unit}`}`);
+  }
+  log('wrote bench/results/latest.{json,md,svg}');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
