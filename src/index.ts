@@ -17,3 +17,5 @@ export { queueOf } from './queue-of.js';
 export type { ListenerQueue, ConnectionQueue } from './queue-of.js';
 export { watch } from './watch.js';
 export type { WatchOptions, WatchSample, CounterValues } from './watch.js';
+export { diagnose, DOCTOR_THRESHOLDS } from './doctor.js';
+export type { DiagnoseOptions, Finding, FindingId, Severity, EndpointEvidence } from './doctor.js';
