@@ -3,6 +3,7 @@
 import { keyCounters, netstatCounters, type KeyCounters, type NetstatCounters } from './counters.js';
 import { diagnose, type Finding } from './doctor.js';
 import { endpoint, formatTable } from './format.js';
+import { holdProcess } from './hold.js';
 import { listenQueues, type ListenQueue, type ListenQueueOptions } from './queues.js';
 import { invalid } from './validate.js';
 import { watch, type WatchSample } from './watch.js';
@@ -114,8 +115,7 @@ export async function watchCommand(
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.once('SIGINT', onSigint);
-  // watch() never holds the process; the command must, until it is done.
-  const hold = setInterval(() => {}, 2 ** 30);
+  const release = holdProcess();
   try {
     let n = 0;
     for await (const sample of watch({ ...read, intervalMs, signal: stop.signal })) {
@@ -123,7 +123,7 @@ export async function watchCommand(
       if (++n >= count) break;
     }
   } finally {
-    clearInterval(hold);
+    release();
     process.off('SIGINT', onSigint);
   }
   return '';

@@ -1,6 +1,7 @@
 // diagnose(): reads states, listen queues, counters and sysctls once (or twice, durationMs
 // apart) and says what they mean, as findings. Reads only; never writes a sysctl.
 import { endpoint } from './format.js';
+import { holdProcess } from './hold.js';
 import { planListenQueues, type ListenQueue, type ListenQueuePlan } from './queues.js';
 import { snapshot } from './read.js';
 import type { StateCounts } from './states.js';
@@ -144,8 +145,7 @@ function acceptQueueFull(d: DoctorInput): Finding | undefined {
 
 function listenOverflows(d: DoctorInput): Finding | undefined {
   const growing = d.increase !== null && (d.increase.listenOverflows > 0 || d.increase.listenDrops > 0);
-  const since = d.increase === null ? d.counters : undefined;
-  if (!growing && !(since && (since.listenOverflows > 0 || since.listenDrops > 0))) return undefined;
+  if (!growing && d.counters.listenOverflows === 0 && d.counters.listenDrops === 0) return undefined;
   const counts = growing ? d.increase! : d.counters;
   // A full listener is the culprit; without backlogs (the /proc source) the ones holding
   // connections nobody accepted are the suspects.
@@ -164,8 +164,10 @@ function listenOverflows(d: DoctorInput): Finding | undefined {
     advice: growing
       ? 'Connections are being dropped now because an accept queue is full: see which listener holds ' +
         'connections nobody accepted, and accept faster or raise its backlog.'
-      : 'These counters only grow; their total says little. Run again with a duration (sockscope doctor ' +
-        '--duration 5) to see whether they grow now.',
+      : d.increase
+        ? `These counters only grow, and they did not in the ${d.seconds!.toFixed(1)} s watched: past trouble.`
+        : 'These counters only grow; their total says little. Run again with a duration (sockscope doctor ' +
+          '--duration 5) to see whether they grow now.',
   };
 }
 
@@ -330,9 +332,14 @@ export async function diagnose(options?: DiagnoseOptions): Promise<Finding[]> {
   const durationMs = checkDuration(o.durationMs);
   const samples: WatchSample[] = [];
   const watching = watch({ ...plan.read, synRecv: true, states: true, intervalMs: durationMs ?? 1, signal: o.signal });
-  for await (const sample of watching) {
-    samples.push(sample);
-    if (durationMs === undefined || samples.length === 2) break;
+  const release = holdProcess();
+  try {
+    for await (const sample of watching) {
+      samples.push(sample);
+      if (durationMs === undefined || samples.length === 2) break;
+    }
+  } finally {
+    release();
   }
   const last = samples.at(-1);
   if (!last) throw o.signal!.reason;
