@@ -13,7 +13,7 @@ import { netlinkReady } from './helpers/netlink.js';
 import { countBy, parseSs } from './helpers/peers.js';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/listen_pressure.py');
-const withoutAdvice = (fs: Finding[]) => fs.map(({ advice, ...f }) => (expect(advice.length).toBeGreaterThan(40), f));
+const withoutAdvice = (findings: Finding[]) => findings.map(({ advice, ...f }) => (expect(advice.length).toBeGreaterThan(40), f));
 const byEndpoint = (f: Omit<Finding, 'advice'>) => ({ ...f, endpoints: [...f.endpoints].sort((a, b) => (a.endpoint < b.endpoint ? -1 : 1)) });
 
 const sysDirs: string[] = [];
