@@ -7,6 +7,7 @@
 #include <new>
 #include <utility>
 
+#include "queue_of.h"
 #include "reader.h"
 #include "socket_table.h"
 
@@ -247,6 +248,32 @@ Napi::Value run_async(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// queueOf(fd): one socket's queues, read on the calling thread (a few syscalls, no table walk).
+Napi::Value queue_of(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketQueues q;
+  if (Error err = read_socket_queues(info[0].As<Napi::Number>().Int32Value(), q)) {
+    to_js_error(env, err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("state", q.state);
+  out.Set("acceptQueue", q.accept_queue);
+  out.Set("backlog", q.backlog);
+  out.Set("recvQ", q.recv_q);
+  out.Set("sendQ", q.send_q);
+  out.Set("unsent", q.unsent);
+  out.Set("rttUs", q.rtt_us);
+  out.Set("rttVarUs", q.rttvar_us);
+  out.Set("cwnd", q.snd_cwnd);
+  out.Set("mss", q.snd_mss);
+  out.Set("unacked", q.unacked);
+  out.Set("lost", q.lost);
+  out.Set("totalRetrans", q.total_retrans);
+  out.Set("retransmits", q.retransmits);
+  return out;
+}
+
 class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
@@ -255,6 +282,7 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("readAsync", &Addon::ReadAsync),
         InstanceMethod("count", &Addon::Count),
         InstanceMethod("countAsync", &Addon::CountAsync),
+        InstanceMethod("queueOf", &Addon::QueueOf),
     });
   }
 
@@ -263,6 +291,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value ReadAsync(const Napi::CallbackInfo& info) { return run_async<ReadJob>(info); }
   Napi::Value Count(const Napi::CallbackInfo& info) { return run_sync<CountJob>(info); }
   Napi::Value CountAsync(const Napi::CallbackInfo& info) { return run_async<CountJob>(info); }
+  Napi::Value QueueOf(const Napi::CallbackInfo& info) { return queue_of(info); }
 };
 
 }  // namespace

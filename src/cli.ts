@@ -8,7 +8,9 @@ import { formatStateCounts, formatTable, socketColumns, endpoint } from './forma
 import { SOURCES, type Protocol, type SnapshotOptions } from './options.js';
 import { TCP_STATES, type TcpState } from './states.js';
 import type { SocketRow } from './table.js';
+import type { ListenQueueOptions } from './queues.js';
 import { checkOneOf } from './validate.js';
+import { countersCommand, doctorCommand, queuesCommand, watchCommand } from './cli-queues.js';
 
 const USAGE = `Usage: sockscope [COMMAND] [OPTIONS]
 
@@ -16,6 +18,11 @@ Commands:
   (none)    state counts, then the listening sockets with their queues
   states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
   list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [-i] [-m] [--state NAME]... [--json|--ndjson]
+  queues    listeners' accept queue, backlog and half-open count, and the overflow counters   [-4|-6] [--json]
+  watch     [SECONDS] a sample every SECONDS (default 1): counter increases, busy accept queues
+            [--count N] [--json] (one JSON object a line)
+  counters  [PATTERN] kernel counters named as nstat -az names them; PATTERN: a regex, any case   [--json]
+  doctor    what the tables, counters and sysctls say is wrong   [--duration SECONDS] [--json]
 
 Options:
   -t, --tcp          TCP sockets (the default)
@@ -32,6 +39,8 @@ Options:
   --source SOURCE    auto, netlink or proc (default auto: netlink, else /proc)
   --proc-root DIR    read the /proc tables from DIR (e.g. /proc/PID/net)
   --json, --ndjson   JSON array, or one JSON object a line
+  --count N          watch: stop after N samples
+  --duration SECONDS doctor: sample twice, SECONDS apart, to see counters grow
   -h, --help         this text`;
 
 const OPTIONS = {
@@ -51,6 +60,8 @@ const OPTIONS = {
   'proc-root': { type: 'string' },
   json: { type: 'boolean' },
   ndjson: { type: 'boolean' },
+  count: { type: 'string' },
+  duration: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -187,7 +198,16 @@ async function overview(f: Flags): Promise<string> {
   return `TCP sockets by state (${counts.total} in all):\n${formatStateCounts(counts) || '      0'}\n\nListening:\n${table}`;
 }
 
-const COMMANDS: Record<string, (f: Flags) => Promise<string>> = { states, list };
+const COMMANDS: Record<string, (f: Flags, arg?: string) => Promise<string>> = {
+  states,
+  list,
+  queues: (f) => queuesCommand(readOptions(f, tcpProtocols(f)) as ListenQueueOptions, Boolean(f.json)),
+  watch: (f, seconds) => watchCommand(seconds, f.count, readOptions(f, tcpProtocols(f)) as ListenQueueOptions, Boolean(f.json)),
+  counters: (f, pattern) => countersCommand(pattern, f['proc-root'], Boolean(f.json)),
+  doctor: (f) => doctorCommand(readOptions(f, tcpProtocols(f)) as ListenQueueOptions, f.duration, Boolean(f.json)),
+};
+/** Commands that take one positional argument. */
+const WITH_ARGUMENT = ['watch', 'counters'];
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -198,10 +218,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (values.json && values.ndjson) throw new UsageError('--json and --ndjson exclude each other');
     const [name, ...rest] = positionals;
-    if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
     const command = name === undefined ? overview : COMMANDS[name];
     if (!command) throw new UsageError(`unknown command "${name}"`);
-    const out = await command(values);
+    const allowed = WITH_ARGUMENT.includes(name!) ? 1 : 0;
+    if (rest.length > allowed) throw new UsageError(`unexpected argument "${rest[allowed]}"`);
+    const out = await command(values, rest[0]);
     if (out) process.stdout.write(`${out}\n`);
     return 0;
   } catch (err) {

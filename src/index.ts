@@ -8,3 +8,15 @@ export type { Protocol, Source, ReadOptions, SnapshotOptions } from './options.j
 export type { PortSpec } from './ports.js';
 export { SockscopeError } from './errors.js';
 export { formatIPv4, formatIPv6 } from './address.js';
+export { listenQueues, listenQueuesSync } from './queues.js';
+export type { ListenQueue, ListenQueueOptions } from './queues.js';
+export { netstatCounters, netstatCountersSync, keyCounters, KEY_COUNTERS } from './counters.js';
+export type { NetstatCounters, CounterOptions, KeyCounters } from './counters.js';
+export { sockstat } from './sockstat.js';
+export type { Sockstat } from './sockstat.js';
+export { queueOf } from './queue-of.js';
+export type { ListenerQueue, ConnectionQueue } from './queue-of.js';
+export { watch } from './watch.js';
+export type { WatchOptions, WatchSample, CounterValues } from './watch.js';
+export { diagnose, DOCTOR_THRESHOLDS } from './doctor.js';
+export type { DiagnoseOptions, Finding, FindingId, Severity, EndpointEvidence } from './doctor.js';

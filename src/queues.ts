@@ -1,0 +1,155 @@
+// Listen queues: per listener, the accept queue, the backlog, and (on request) the half-open
+// connections waiting on it, from the socket table.
+import { formatAddress } from './address.js';
+import { toNativeRequest, type Source } from './options.js';
+import { snapshot, snapshotSync } from './read.js';
+import type { SocketTable } from './table.js';
+import { checkBoolean, checkKeys, checkList, checkObject } from './validate.js';
+
+/** Options of {@link listenQueues}. */
+export interface ListenQueueOptions {
+  /** Tables to read. @default ['tcp', 'tcp6'] */
+  protocols?: ('tcp' | 'tcp6')[];
+  /** Read the /proc tables from this directory (`/proc/<pid>/net`, a fixture). Implies `source: 'proc'`. @default '/proc/net' */
+  procRoot?: string;
+  /** Where to read from. @default 'auto' */
+  source?: Source;
+  /**
+   * Also count each listener's SYN_RECV connections (its half-open queue). This costs a second
+   * read that the default call avoids: a dump of SYN_RECV sockets makes the kernel walk its whole
+   * established hash, so its price grows with the number of connections on the host, where the
+   * LISTEN-only read walks only the listening hash. See bench/ for figures.
+   * @default false
+   */
+  synRecv?: boolean;
+}
+
+/** One listening socket's queues. */
+export interface ListenQueue {
+  proto: 'tcp' | 'tcp6';
+  localAddress: string;
+  localPort: number;
+  /** Connections fully established and waiting for `accept()` (the listener's Recv-Q in `ss -ltn`). */
+  acceptQueue: number;
+  /**
+   * The backlog: `min(listen() backlog, net.core.somaxconn)`, the listener's Send-Q in `ss -ltn`.
+   * `null` on the /proc source: /proc/net/tcp prints tx_queue 0 for listeners and has no field
+   * for it; netlink (sock_diag) reports it.
+   */
+  backlog: number | null;
+  /**
+   * Whether the kernel is dropping new connections for this listener. It admits one more than
+   * the backlog: sk_acceptq_is_full() is `acceptQueue > backlog`, so a listener of backlog 1
+   * holds 2 connections before its next SYN is dropped (counted in ListenOverflows and
+   * ListenDrops). `null` when the backlog is unknown.
+   */
+  full: boolean | null;
+  /**
+   * Half-open connections (SYN_RECV) for this listener; present only with `synRecv: true`. A
+   * listener on a wildcard address (0.0.0.0, ::) counts those to its port on any address of its
+   * family, and a dual-stack `::` listener the IPv4 ones too, unless a more specific listener
+   * takes them. Listeners sharing an address and port (SO_REUSEPORT) each show the group's count.
+   */
+  synRecv?: number;
+}
+
+/** The option names of {@link listenQueues}. */
+export const LISTEN_QUEUE_OPTION_NAMES = ['protocols', 'procRoot', 'source', 'synRecv'] as const;
+
+/** Validated listenQueues options: the read's, and whether to count SYN_RECV. */
+export interface ListenQueuePlan {
+  read: { protocols?: ('tcp' | 'tcp6')[]; procRoot?: string; source?: Source };
+  synRecv: boolean;
+}
+
+/** Checks the options of `fn` (which may take `extraKeys` besides listenQueues'), throwing before any read. */
+export function planListenQueues(options: unknown, fn: string, extraKeys: readonly string[] = []): ListenQueuePlan {
+  const o = checkObject(options, 'options');
+  checkKeys(o, [...LISTEN_QUEUE_OPTION_NAMES, ...extraKeys], fn);
+  const read: ListenQueuePlan['read'] = {};
+  if (o.protocols !== undefined) read.protocols = checkList(o.protocols, 'protocols', ['tcp', 'tcp6'] as const);
+  if (o.procRoot !== undefined) read.procRoot = o.procRoot as string;
+  if (o.source !== undefined) read.source = o.source as Source;
+  toNativeRequest(read, fn); // the read options' own checks (procRoot, source), with their messages
+  return { read, synRecv: checkBoolean(o.synRecv, 'synRecv', false) };
+}
+
+/** The half-open read: SYN_RECV rows of both families, as a dual-stack listener takes IPv4 ones. */
+function synRecvRead(read: ListenQueuePlan['read']) {
+  return { procRoot: read.procRoot, source: read.source, states: ['SYN_RECV' as const] };
+}
+
+const key = (family: number, address: string, port: number) => `${family} ${address} ${port}`;
+
+/**
+ * Where a SYN_RECV socket's count goes: its own address first, then its family's wildcard. A
+ * request to a dual-stack listener has the listener's family: an IPv4 one sits in the tcp6
+ * table under its IPv4-mapped address, so `::` takes it.
+ */
+function candidateKeys(family: number, address: string, port: number): string[] {
+  return [key(family, address, port), key(family, family === 4 ? '0.0.0.0' : '::', port)];
+}
+
+/** Adds each SYN_RECV row to the listeners it belongs to. */
+function countSynRecv(listeners: SocketTable, halfOpen: SocketTable, out: ListenQueue[]): void {
+  const byAddress = new Map<string, number[]>();
+  const lc = listeners.columns;
+  for (let i = 0; i < listeners.length; i++) {
+    const k = key(lc.family[i]!, formatAddress(lc.localAddress, i, lc.family[i]!), lc.localPort[i]!);
+    byAddress.set(k, [...(byAddress.get(k) ?? []), i]);
+    out[i]!.synRecv = 0;
+  }
+  const hc = halfOpen.columns;
+  for (let j = 0; j < halfOpen.length; j++) {
+    const family = hc.family[j]!;
+    const keys = candidateKeys(family, formatAddress(hc.localAddress, j, family), hc.localPort[j]!);
+    const owners = keys.map((k) => byAddress.get(k)).find(Boolean) ?? [];
+    for (const i of owners) out[i]!.synRecv!++;
+  }
+}
+
+function toListenQueues(listeners: SocketTable, halfOpen?: SocketTable): ListenQueue[] {
+  const c = listeners.columns;
+  const out: ListenQueue[] = [];
+  for (let i = 0; i < listeners.length; i++) {
+    const acceptQueue = c.recvQ[i]!;
+    const backlog = listeners.source === 'netlink' ? c.sendQ[i]! : null;
+    out.push({
+      proto: c.family[i] === 6 ? 'tcp6' : 'tcp',
+      localAddress: formatAddress(c.localAddress, i, c.family[i]!),
+      localPort: c.localPort[i]!,
+      acceptQueue,
+      backlog,
+      full: backlog === null ? null : acceptQueue > backlog,
+    });
+  }
+  if (halfOpen) countSynRecv(listeners, halfOpen, out);
+  return out;
+}
+
+/**
+ * Every TCP listener's accept queue and backlog, from one LISTEN-only read (cheap whatever the
+ * number of connections), plus its half-open (SYN_RECV) count with `synRecv: true`.
+ *
+ * @throws TypeError or RangeError for bad options, before anything is read; SockscopeError when
+ *   a read fails.
+ */
+export async function listenQueues(options?: ListenQueueOptions): Promise<ListenQueue[]> {
+  return readListenQueues(planListenQueues(options, 'listenQueues'));
+}
+
+/** listenQueues for options already checked. */
+export async function readListenQueues(p: ListenQueuePlan): Promise<ListenQueue[]> {
+  const [listeners, halfOpen] = await Promise.all([
+    snapshot({ ...p.read, states: ['LISTEN'] }),
+    p.synRecv ? snapshot(synRecvRead(p.read)) : undefined,
+  ]);
+  return toListenQueues(listeners, halfOpen);
+}
+
+/** {@link listenQueues} on the calling thread. */
+export function listenQueuesSync(options?: ListenQueueOptions): ListenQueue[] {
+  const p = planListenQueues(options, 'listenQueuesSync');
+  const listeners = snapshotSync({ ...p.read, states: ['LISTEN'] });
+  return toListenQueues(listeners, p.synRecv ? snapshotSync(synRecvRead(p.read)) : undefined);
+}
