@@ -7,3 +7,5 @@ export { PROTOCOLS, SOURCES } from './options.js';
 export type { Protocol, Source, ReadOptions } from './options.js';
 export { SockscopeError } from './errors.js';
 export { formatIPv4, formatIPv6 } from './address.js';
+export { readSocketFigures, readTcpCounters } from './metrics.js';
+export type { MetricsReadOptions, SocketFigures, ListenerFigures, TcpCounters } from './metrics.js';
