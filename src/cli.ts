@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The sockscope command: parses arguments, calls the library, prints. Nothing else.
+import { once } from 'node:events';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { countStates, snapshot } from './read.js';
@@ -16,6 +17,7 @@ Commands:
   (none)    state counts, then the listening sockets with their queues
   states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
   list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [--state NAME]... [--json|--ndjson]
+  serve     Prometheus metrics on http://HOST:PORT/metrics (needs prom-client)   [--port N] [--host ADDR]
 
 Options:
   -t, --tcp          TCP sockets (the default)
@@ -28,6 +30,8 @@ Options:
   --source SOURCE    auto, netlink or proc (default auto)
   --proc-root DIR    read the /proc tables from DIR (e.g. /proc/PID/net)
   --json, --ndjson   JSON array, or one JSON object a line
+  --port N           serve: TCP port, 0 for any free one (default 9464)
+  --host ADDR        serve: address to listen on (default 127.0.0.1)
   -h, --help         this text`;
 
 const OPTIONS = {
@@ -44,6 +48,8 @@ const OPTIONS = {
   json: { type: 'boolean' },
   ndjson: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  port: { type: 'string' },
+  host: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type Flags = ReturnType<typeof parse>['values'];
@@ -152,7 +158,38 @@ async function overview(f: Flags): Promise<string> {
   return `TCP sockets by state (${counts.total} in all):\n${formatStateCounts(counts) || '      0'}\n\nListening:\n${table}`;
 }
 
-const COMMANDS: Record<string, (f: Flags) => Promise<string>> = { states, list };
+/** Serves /metrics until SIGINT or SIGTERM; prom-client is loaded only here, as it is optional. */
+async function serve(f: Flags): Promise<string> {
+  const port = f.port === undefined ? 9464 : Number(f.port);
+  if (!/^\d+$/.test(f.port ?? '0') || port > 65535) throw new UsageError(`--port takes 0 to 65535, not "${f.port}"`);
+  const { source, procRoot } = readOptions(f, []);
+  let serveMetrics: typeof import('./serve.js').serveMetrics;
+  try {
+    ({ serveMetrics } = await import('./serve.js'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String(err).includes('prom-client')) throw err;
+    throw new Error('serve needs prom-client, an optional peer dependency: install it with `npm install prom-client`');
+  }
+  let lastError = '';
+  const server = await serveMetrics({
+    port,
+    host: f.host ?? '127.0.0.1',
+    ...(source && { source }),
+    ...(procRoot && { procRoot }),
+    // Once per distinct failure, not once per scrape: a scrape every few seconds would flood the log.
+    onError(err, collector) {
+      const line = `sockscope serve: ${collector} read failed: ${err.message}`;
+      if (line !== lastError) process.stderr.write(`${line}\n`);
+      lastError = line;
+    },
+  });
+  process.stderr.write(`sockscope: serving metrics on ${server.url}\n`);
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  await server.close();
+  return '';
+}
+
+const COMMANDS: Record<string, (f: Flags) => Promise<string>> = { states, list, serve };
 
 export async function main(argv: string[]): Promise<number> {
   try {
