@@ -170,17 +170,16 @@ async function serve(f: Flags): Promise<string> {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String(err).includes('prom-client')) throw err;
     throw new Error('serve needs prom-client, an optional peer dependency: install it with `npm install prom-client`');
   }
-  let lastError = '';
+  const lastError = new Map<string, string>();
   const server = await serveMetrics({
     port,
     host: f.host ?? '127.0.0.1',
     ...(source && { source }),
     ...(procRoot && { procRoot }),
-    // Once per distinct failure, not once per scrape: a scrape every few seconds would flood the log.
+    // Once per read and distinct failure, not once per scrape: scrapes every few seconds would flood the log.
     onError(err, collector) {
-      const line = `sockscope serve: ${collector} read failed: ${err.message}`;
-      if (line !== lastError) process.stderr.write(`${line}\n`);
-      lastError = line;
+      if (lastError.get(collector) !== err.message) process.stderr.write(`sockscope serve: ${collector} read failed: ${err.message}\n`);
+      lastError.set(collector, err.message);
     },
   });
   process.stderr.write(`sockscope: serving metrics on ${server.url}\n`);

@@ -143,7 +143,9 @@ async function counterFile(root: string, name: CounterFile): Promise<Map<string,
     const e = err as NodeJS.ErrnoException;
     if (e.errno === undefined || e.code === undefined) throw err;
     const text = getSystemErrorMap().get(e.errno)?.[1] ?? e.code;
-    throw new SockscopeError(`${e.syscall ?? 'read'} ${file}: ${text}`, e.code, e.errno, e.syscall);
+    // As strerror() words it, like the native readers' messages: "No such file or directory".
+    const message = text.charAt(0).toUpperCase() + text.slice(1);
+    throw new SockscopeError(`${e.syscall ?? 'read'} ${file}: ${message}`, e.code, e.errno, e.syscall);
   }
 }
 
