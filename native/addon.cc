@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "proc_reader.h"
+#include "process_map.h"
 #include "socket_table.h"
 
 namespace sockscope {
@@ -15,6 +16,8 @@ namespace {
 
 struct Request {
   proc::ReadRequest proc;
+  bool processes = false;    // also find each socket's owning processes (snapshot's processes: true)
+  std::string process_root;  // where the process directories are: /proc, or a recorded tree
 };
 
 Request parse_request(const Napi::Object& o) {
@@ -24,6 +27,8 @@ Request parse_request(const Napi::Object& o) {
       static_cast<TableMask>(o.Get("optionalTables").As<Napi::Number>().Uint32Value());
   r.proc.states = o.Get("states").As<Napi::Number>().Uint32Value();
   r.proc.root = o.Get("procRoot").As<Napi::String>().Utf8Value();
+  r.processes = o.Get("processes").ToBoolean().Value();
+  if (r.processes) r.process_root = o.Get("processRoot").As<Napi::String>().Utf8Value();
   return r;
 }
 
@@ -69,6 +74,20 @@ Napi::Object table_to_js(Napi::Env env, SocketTable&& t) {
   return cols;
 }
 
+Napi::Object owners_to_js(Napi::Env env, procs::OwnerScan&& s) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("start", column(env, std::move(s.start)));
+  out.Set("pid", column(env, std::move(s.pid)));
+  out.Set("fd", column(env, std::move(s.fd)));
+  out.Set("commandPid", column(env, std::move(s.command_pid)));
+  Napi::Array commands = Napi::Array::New(env, s.command.size());
+  for (uint32_t i = 0; i < s.command.size(); ++i) commands.Set(i, s.command[i]);
+  out.Set("command", commands);
+  out.Set("scanned", static_cast<double>(s.scanned));
+  out.Set("skipped", static_cast<double>(s.skipped));
+  return out;
+}
+
 Napi::Value counts_to_js(Napi::Env env, const StateCounts& c) {
   Napi::Array a = Napi::Array::New(env, c.size());
   for (uint32_t i = 0; i < c.size(); ++i) a.Set(i, static_cast<double>(c[i]));
@@ -94,11 +113,20 @@ struct ReadJob {
   explicit ReadJob(Request r) : req(std::move(r)) {}
   Request req;
   SocketTable table;
+  procs::OwnerScan owners;
   Error err;
-  void run() { err = guarded([&] { return proc::read_tables(req.proc, table); }); }
+  void run() {
+    err = guarded([&] {
+      Error e = proc::read_tables(req.proc, table);
+      // Right after the table, on the same thread: the fewer sockets closed in between, the better.
+      if (!e && req.processes) e = procs::scan_owners(table.inode, req.process_root, owners);
+      return e;
+    });
+  }
   Napi::Value result(Napi::Env env) {
     size_t n = table.size();
     Napi::Object out = Napi::Object::New(env);
+    if (req.processes) out.Set("owners", owners_to_js(env, std::move(owners)));
     out.Set("length", static_cast<double>(n));
     out.Set("source", "proc");
     out.Set("columns", table_to_js(env, std::move(table)));

@@ -8,6 +8,7 @@ import { SockscopeError } from './errors.js';
 import { formatStateCounts, formatTable, socketColumns, endpoint } from './format.js';
 import { SOURCES, type Protocol, type ReadOptions } from './options.js';
 import { TCP_STATES, type TcpState } from './states.js';
+import { formatOwners } from './processes.js';
 import type { SocketRow } from './table.js';
 import { checkOneOf } from './validate.js';
 
@@ -16,7 +17,7 @@ const USAGE = `Usage: sockscope [COMMAND] [OPTIONS]
 Commands:
   (none)    state counts, then the listening sockets with their queues
   states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
-  list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [--state NAME]... [--json|--ndjson]
+  list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [-p] [--state NAME]... [--json|--ndjson]
   serve     Prometheus metrics on http://HOST:PORT/metrics (needs prom-client)   [--port N] [--host ADDR]
 
 Options:
@@ -26,6 +27,7 @@ Options:
   -a, --all          every socket (without -l or -a, as ss: no LISTEN, TIME_WAIT, SYN_RECV or CLOSE)
   -4, -6             IPv4 or IPv6 only
   -e, --extended     add uid and inode
+  -p, --processes    add the processes holding each socket, as ss -p (none for TIME_WAIT and SYN_RECV)
   --state NAME       keep sockets in this state (netstat's names); repeatable
   --source SOURCE    auto, netlink or proc (default auto)
   --proc-root DIR    read the /proc tables from DIR (e.g. /proc/PID/net)
@@ -42,6 +44,7 @@ const OPTIONS = {
   ipv4: { type: 'boolean', short: '4' },
   ipv6: { type: 'boolean', short: '6' },
   extended: { type: 'boolean', short: 'e' },
+  processes: { type: 'boolean', short: 'p' },
   state: { type: 'string', multiple: true },
   source: { type: 'string' },
   'proc-root': { type: 'string' },
@@ -120,8 +123,8 @@ function tcpProtocols(f: Flags): Protocol[] {
 
 /** The row keys the CLI prints as JSON. */
 function jsonRow(r: SocketRow) {
-  const { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode } = r;
-  return { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode };
+  const { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode, owners } = r;
+  return { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode, ...(owners && { owners }) };
 }
 
 async function states(f: Flags): Promise<string> {
@@ -131,12 +134,14 @@ async function states(f: Flags): Promise<string> {
 
 async function list(f: Flags): Promise<string> {
   const protocols = protocolsOf(f);
-  const table = await snapshot(readOptions(f, protocols, statesOf(f)));
+  const table = await snapshot({ ...readOptions(f, protocols, statesOf(f)), processes: Boolean(f.processes) });
   const rows = table.toArray();
   if (f.json) return JSON.stringify(rows.map(jsonRow), null, 2);
   if (f.ndjson) return rows.map((r) => JSON.stringify(jsonRow(r))).join('\n');
   const mixed = new Set(protocols.map((p) => p.replace('6', ''))).size > 1;
-  return formatTable(rows, socketColumns(mixed, Boolean(f.extended)));
+  const columns = socketColumns(mixed, Boolean(f.extended));
+  if (f.processes) columns.push({ title: 'Process', value: (r) => formatOwners(r.owners) });
+  return formatTable(rows, columns);
 }
 
 async function overview(f: Flags): Promise<string> {

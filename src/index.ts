@@ -6,6 +6,8 @@ export type { TcpState, StateCounts } from './states.js';
 export { PROTOCOLS, SOURCES } from './options.js';
 export type { Protocol, Source, ReadOptions } from './options.js';
 export { SockscopeError } from './errors.js';
+export { SocketOwners, formatOwners } from './processes.js';
+export type { SocketOwner, ProcessScan, ProcessOptions, SnapshotOptions } from './processes.js';
 export { formatIPv4, formatIPv6 } from './address.js';
 export { readSocketFigures, readTcpCounters } from './metrics.js';
 export type { MetricsReadOptions, SocketFigures, ListenerFigures, TcpCounters } from './metrics.js';

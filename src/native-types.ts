@@ -7,6 +7,9 @@ export interface NativeRequest {
   optionalTables: number;
   states: number;
   procRoot: string;
+  /** Also scan /proc for each socket's owners (snapshot's processes: true). */
+  processes?: boolean;
+  processRoot?: string;
 }
 
 export interface NativeColumns {
@@ -30,6 +33,19 @@ export interface NativeTable {
   length: number;
   source: 'netlink' | 'proc';
   columns: NativeColumns;
+  /** Present when the request asked for processes. */
+  owners?: NativeOwners;
+}
+
+/** Socket owners by row (see native/process_map.h), and the command of each pid found. */
+export interface NativeOwners {
+  start: Uint32Array;
+  pid: Int32Array;
+  fd: Int32Array;
+  commandPid: Int32Array;
+  command: string[];
+  scanned: number;
+  skipped: number;
 }
 
 export interface NativeCounts {

@@ -2,18 +2,19 @@
 import { binding } from './binding.js';
 import { callAsync, callSync } from './errors.js';
 import { toNativeRequest, type ReadOptions } from './options.js';
+import { PROCESS_OPTION_NAMES, processRequest, type SnapshotOptions } from './processes.js';
 import { toStateCounts, type StateCounts } from './states.js';
 import { SocketTable } from './table.js';
 
-/** Reads the socket table on the libuv threadpool. */
-export async function snapshot(options?: ReadOptions): Promise<SocketTable> {
-  const req = toNativeRequest(options, 'snapshot');
+/** Reads the socket table on the libuv threadpool (and, with `processes: true`, scans /proc for owners there too). */
+export async function snapshot(options?: SnapshotOptions): Promise<SocketTable> {
+  const req = { ...toNativeRequest(options, 'snapshot', PROCESS_OPTION_NAMES), ...processRequest(options) };
   return new SocketTable(await callAsync(() => binding().readAsync(req)));
 }
 
 /** Reads the socket table on the calling thread. */
-export function snapshotSync(options?: ReadOptions): SocketTable {
-  const req = toNativeRequest(options, 'snapshotSync');
+export function snapshotSync(options?: SnapshotOptions): SocketTable {
+  const req = { ...toNativeRequest(options, 'snapshotSync', PROCESS_OPTION_NAMES), ...processRequest(options) };
   return new SocketTable(callSync(() => binding().read(req)));
 }
 

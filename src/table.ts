@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { formatAddress } from './address.js';
 import type { NativeColumns, NativeTable } from './native-types.js';
 import type { Protocol } from './options.js';
+import { SocketOwners, type ProcessScan, type SocketOwner } from './processes.js';
 import { stateName } from './states.js';
 
 /** The kernel's timer kinds, as `netstat -o` names them. */
@@ -30,6 +31,8 @@ export interface SocketRow {
   /** Milliseconds until the timer fires. */
   timerExpires: number;
   retransmits: number;
+  /** With `processes: true` only: the processes holding it open; [] for TIME_WAIT and request sockets, which have no file. */
+  owners?: SocketOwner[];
 }
 
 /** The typed-array columns of a table; addresses take 16 bytes a row. */
@@ -42,11 +45,19 @@ export class SocketTable implements Iterable<SocketRow> {
   readonly source: 'netlink' | 'proc';
   /** One typed array per field, `length` entries each (16 bytes a row for addresses). */
   readonly columns: SocketColumns;
+  /** With `processes: true` only: each row's owning processes, columnar. */
+  readonly owners?: SocketOwners;
+  /** With `processes: true` only: how many processes were read, and how many could not be. */
+  readonly processScan?: ProcessScan;
 
   constructor(native: NativeTable) {
     this.length = native.length;
     this.source = native.source;
     this.columns = native.columns;
+    if (native.owners) {
+      this.owners = new SocketOwners(native.owners);
+      this.processScan = this.owners.scan;
+    }
   }
 
   /** The protocol-and-family name of row `i`: tcp, tcp6, udp or udp6. */
@@ -74,6 +85,7 @@ export class SocketTable implements Iterable<SocketRow> {
       timer: TIMERS[c.timer[i]!] ?? 'off',
       timerExpires: c.timerExpires[i]!,
       retransmits: c.retransmits[i]!,
+      ...(this.owners && { owners: this.owners.of(i) }),
     };
   }
 
