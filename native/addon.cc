@@ -7,6 +7,7 @@
 #include <new>
 #include <utility>
 
+#include "netns.h"
 #include "proc_reader.h"
 #include "process_map.h"
 #include "socket_table.h"
@@ -18,6 +19,7 @@ struct Request {
   proc::ReadRequest proc;
   bool processes = false;    // also find each socket's owning processes (snapshot's processes: true)
   std::string process_root;  // where the process directories are: /proc, or a recorded tree
+  std::string netns;         // a namespace file to read inside, or empty for the caller's
 };
 
 Request parse_request(const Napi::Object& o) {
@@ -29,6 +31,10 @@ Request parse_request(const Napi::Object& o) {
   r.proc.root = o.Get("procRoot").As<Napi::String>().Utf8Value();
   r.processes = o.Get("processes").ToBoolean().Value();
   if (r.processes) r.process_root = o.Get("processRoot").As<Napi::String>().Utf8Value();
+  if (o.Get("netns").IsString()) {
+    r.netns = o.Get("netns").As<Napi::String>().Utf8Value();
+    r.proc.root = netns::kThreadProcNet;  // read by the thread that joined the namespace
+  }
   return r;
 }
 
@@ -108,6 +114,12 @@ Error guarded(Fn&& fn) {
   }
 }
 
+// Runs a read in the caller's namespace, or on a thread inside the requested one.
+template <typename Fn>
+Error in_namespace(const Request& req, Fn&& read) {
+  return req.netns.empty() ? read() : netns::run_in(req.netns, read);
+}
+
 // One read: the job both the sync and the async forms run, so they cannot drift apart.
 struct ReadJob {
   explicit ReadJob(Request r) : req(std::move(r)) {}
@@ -117,10 +129,12 @@ struct ReadJob {
   Error err;
   void run() {
     err = guarded([&] {
-      Error e = proc::read_tables(req.proc, table);
-      // Right after the table, on the same thread: the fewer sockets closed in between, the better.
-      if (!e && req.processes) e = procs::scan_owners(table.inode, req.process_root, owners);
-      return e;
+      return in_namespace(req, [&] {
+        Error e = proc::read_tables(req.proc, table);
+        // Right after the table, on the same thread: the fewer sockets closed in between, the better.
+        if (!e && req.processes) e = procs::scan_owners(table.inode, req.process_root, owners);
+        return e;
+      });
     });
   }
   Napi::Value result(Napi::Env env) {
@@ -139,7 +153,9 @@ struct CountJob {
   Request req;
   StateCounts counts{};
   Error err;
-  void run() { err = guarded([&] { return proc::count_states(req.proc, counts); }); }
+  void run() {
+    err = guarded([&] { return in_namespace(req, [&] { return proc::count_states(req.proc, counts); }); });
+  }
   Napi::Value result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("source", "proc");

@@ -31,6 +31,7 @@ Options:
   --state NAME       keep sockets in this state (netstat's names); repeatable
   --source SOURCE    auto, netlink or proc (default auto)
   --proc-root DIR    read the /proc tables from DIR (e.g. /proc/PID/net)
+  -N, --netns NAME   read network namespace NAME (/var/run/netns/NAME, as ip netns) or a namespace file path
   --json, --ndjson   JSON array, or one JSON object a line
   --port N           serve: TCP port, 0 for any free one (default 9464)
   --host ADDR        serve: address to listen on (default 127.0.0.1)
@@ -48,6 +49,7 @@ const OPTIONS = {
   state: { type: 'string', multiple: true },
   source: { type: 'string' },
   'proc-root': { type: 'string' },
+  netns: { type: 'string', short: 'N' },
   json: { type: 'boolean' },
   ndjson: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -113,6 +115,7 @@ function readOptions(f: Flags, protocols: Protocol[], states?: TcpState[]): Read
     }
   }
   if (f['proc-root'] !== undefined) o.procRoot = f['proc-root'];
+  if (f.netns !== undefined) o.netns = f.netns.includes('/') ? f.netns : `/var/run/netns/${f.netns}`;
   return o;
 }
 
@@ -167,7 +170,7 @@ async function overview(f: Flags): Promise<string> {
 async function serve(f: Flags): Promise<string> {
   const port = f.port === undefined ? 9464 : Number(f.port);
   if (!/^\d+$/.test(f.port ?? '0') || port > 65535) throw new UsageError(`--port takes 0 to 65535, not "${f.port}"`);
-  const { source, procRoot } = readOptions(f, []);
+  const { source, procRoot, netns } = readOptions(f, []);
   let serveMetrics: typeof import('./serve.js').serveMetrics;
   try {
     ({ serveMetrics } = await import('./serve.js'));
@@ -181,6 +184,7 @@ async function serve(f: Flags): Promise<string> {
     host: f.host ?? '127.0.0.1',
     ...(source && { source }),
     ...(procRoot && { procRoot }),
+    ...(netns && { netns }),
     // Once per read and distinct failure, not once per scrape: scrapes every few seconds would flood the log.
     onError(err, collector) {
       if (lastError.get(collector) !== err.message) process.stderr.write(`sockscope serve: ${collector} read failed: ${err.message}\n`);

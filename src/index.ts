@@ -11,3 +11,4 @@ export type { SocketOwner, ProcessScan, ProcessOptions, SnapshotOptions } from '
 export { formatIPv4, formatIPv6 } from './address.js';
 export { readSocketFigures, readTcpCounters } from './metrics.js';
 export type { MetricsReadOptions, SocketFigures, ListenerFigures, TcpCounters } from './metrics.js';
+export type { Netns } from './netns.js';

@@ -152,7 +152,10 @@ async function counterFile(root: string, name: CounterFile): Promise<Map<string,
 /** Reads the kernel's TCP counters from `<procRoot>/netstat` and `<procRoot>/snmp` (/proc/net by default). */
 export async function readTcpCounters(options?: MetricsReadOptions): Promise<TcpCounters> {
   const read = checkMetricsReadOptions(options, 'readTcpCounters');
-  const root = read.procRoot ?? '/proc/net';
+  const { procRoot: root, netns } = toNativeRequest(read, 'readTcpCounters'); // netns { pid } is /proc/PID/net
+  if (netns) {
+    throw new SockscopeError(`the TCP counters of ${netns} cannot be read yet: give netns as { pid }`, 'ERR_NETNS_UNSUPPORTED');
+  }
   const [netstat, snmp] = await Promise.all([counterFile(root, 'netstat'), counterFile(root, 'snmp')]);
   const files = { netstat, snmp };
   const out = {} as TcpCounters;

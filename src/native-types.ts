@@ -7,6 +7,8 @@ export interface NativeRequest {
   optionalTables: number;
   states: number;
   procRoot: string;
+  /** A namespace file to read inside (a native thread joins it); procRoot is then ignored. */
+  netns?: string;
   /** Also scan /proc for each socket's owners (snapshot's processes: true). */
   processes?: boolean;
   processRoot?: string;

@@ -1,5 +1,6 @@
 // The read options every function takes, validated into the addon's request before native runs.
 import type { NativeRequest } from './native-types.js';
+import { netnsRequest, type Netns } from './netns.js';
 import { TCP_STATES, stateNumber, type TcpState } from './states.js';
 import { checkKeys, checkList, checkObject, checkOneOf, checkString } from './validate.js';
 
@@ -21,9 +22,11 @@ export interface ReadOptions {
   procRoot?: string;
   /** Where to read from. @default 'auto' */
   source?: Source;
+  /** Read this network namespace: a namespace file (`/var/run/netns/NAME`; needs CAP_SYS_ADMIN) or `{ pid }` (its /proc/PID/net). @default the caller's */
+  netns?: Netns;
 }
 
-export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source'] as const;
+export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'netns'] as const;
 
 const ALL_STATES_MASK = 0x1ffe;
 const IPV6_TABLES = (1 << 1) | (1 << 3);
@@ -56,12 +59,15 @@ export function toNativeRequest(options: unknown, fn: string, extraKeys: readonl
   const states = o.states === undefined ? undefined : checkList(o.states, 'states', TCP_STATES);
   const procRoot = o.procRoot === undefined ? undefined : checkString(o.procRoot, 'procRoot');
   const source = o.source === undefined ? 'auto' : checkOneOf(o.source, 'source', SOURCES);
+  const picked = pickSource(source, procRoot);
+  const where = netnsRequest(o.netns, picked, procRoot);
   return {
-    source: pickSource(source, procRoot),
+    source: picked,
     tables: tableMask(protocols ?? ['tcp', 'tcp6']),
     // IPv6 may be disabled: its files are missing then, which is only an error when asked for by name.
     optionalTables: protocols ? 0 : IPV6_TABLES,
     states: stateMask(states),
-    procRoot: procRoot ?? '/proc/net',
+    procRoot: where.procRoot ?? procRoot ?? '/proc/net',
+    ...(where.netns && { netns: where.netns }),
   };
 }
