@@ -1,7 +1,7 @@
 // netns: a namespace made by the test, read from outside it by path (setns on a native thread)
 // and by pid (/proc/PID/net); the calling threads never change namespace.
 import { spawnSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -10,8 +10,9 @@ import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from './
 import { countBy, endpointKey, parseSs, type PeerRow } from './helpers/peers.js';
 import { connectedPair, type Pair } from './helpers/sockets.js';
 
+const DIR = '/var/run/netns';
 const NAME = `sockscope-test-${process.pid}`;
-const PATH = `/var/run/netns/${NAME}`;
+const PATH = `${DIR}/${NAME}`;
 
 function ip(...args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
@@ -24,6 +25,7 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ip') || !hasCommand('ss') || !hasComm
     let fx: Fixture<unknown>;
     let ss: PeerRow[];
     let pair: Pair; // a socket of our own namespace, which the namespace read must not see
+    const hadDir = existsSync(DIR);
     beforeAll(async () => {
       fx = await startInNetns(['python3', path.join(ROOT, 'test/fixtures/all_states.py')]);
       ip('netns', 'attach', NAME, String(fx.pid)); // names the fixture's namespace: /var/run/netns/NAME
@@ -32,6 +34,11 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ip') || !hasCommand('ss') || !hasComm
     });
     afterAll(async () => {
       spawnSync('ip', ['netns', 'del', NAME]);
+      if (!hadDir) {
+        // ip made the directory, and bind-mounted it on itself (shared propagation): undo both.
+        spawnSync('umount', [DIR]);
+        rmdirSync(DIR);
+      }
       await pair?.close();
       await fx?.stop();
     });
