@@ -46,6 +46,7 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('nstat') || !hasC
     const ways = [
       { name: 'scraped inside the namespace (/proc)', netlink: false, run: () => inside({ source: 'proc' }) },
       { name: 'scraped from outside through procRoot /proc/PID/net', netlink: false, run: () => scrape({ procRoot: `/proc/${fx.pid}/net` }) },
+      { name: 'scraped from outside through netns { pid }', netlink: false, run: () => scrape({ netns: { pid: fx.pid } }) },
       { name: 'scraped inside the namespace (netlink)', netlink: true, run: () => inside({ source: 'netlink' }) },
     ];
     async function inside(options: object): Promise<Map<string, Sample[]>> {
