@@ -6,7 +6,9 @@
         "native/addon.cc",
         "native/netlink_parse.cc",
         "native/netlink_reader.cc",
+        "native/netns.cc",
         "native/proc_reader.cc",
+        "native/process_map.cc",
         "native/queue_of.cc",
         "native/reader.cc"
       ],

@@ -7,6 +7,8 @@
 #include <new>
 #include <utility>
 
+#include "netns.h"
+#include "process_map.h"
 #include "queue_of.h"
 #include "reader.h"
 #include "socket_table.h"
@@ -16,6 +18,9 @@ namespace {
 
 struct Request {
   ReadRequest read;
+  bool processes = false;    // also find each socket's owning processes (snapshot's processes: true)
+  std::string process_root;  // where the process directories are: /proc, or a recorded tree
+  std::string netns;         // a namespace file to read inside, or empty for the caller's
 };
 
 Source source_of(const std::string& s) {
@@ -48,6 +53,12 @@ Request parse_request(const Napi::Object& o) {
   r.read.proc_root = o.Get("procRoot").As<Napi::String>().Utf8Value();
   r.read.info = o.Get("info").ToBoolean().Value();
   r.read.memory = o.Get("memory").ToBoolean().Value();
+  r.processes = o.Get("processes").ToBoolean().Value();
+  if (r.processes) r.process_root = o.Get("processRoot").As<Napi::String>().Utf8Value();
+  if (o.Get("netns").IsString()) {
+    r.netns = o.Get("netns").As<Napi::String>().Utf8Value();
+    r.read.proc_root = netns::kThreadProcNet;  // read by the thread that joined the namespace
+  }
   return r;
 }
 
@@ -151,6 +162,20 @@ Napi::Object outcome_to_js(Napi::Env env, const ReadOutcome& o) {
   return d;
 }
 
+Napi::Object owners_to_js(Napi::Env env, procs::OwnerScan&& s) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("start", column(env, std::move(s.start)));
+  out.Set("pid", column(env, std::move(s.pid)));
+  out.Set("fd", column(env, std::move(s.fd)));
+  out.Set("commandPid", column(env, std::move(s.command_pid)));
+  Napi::Array commands = Napi::Array::New(env, s.command.size());
+  for (uint32_t i = 0; i < s.command.size(); ++i) commands.Set(i, s.command[i]);
+  out.Set("command", commands);
+  out.Set("scanned", static_cast<double>(s.scanned));
+  out.Set("skipped", static_cast<double>(s.skipped));
+  return out;
+}
+
 Napi::Value counts_to_js(Napi::Env env, const StateCounts& c) {
   Napi::Array a = Napi::Array::New(env, c.size());
   for (uint32_t i = 0; i < c.size(); ++i) a.Set(i, static_cast<double>(c[i]));
@@ -171,17 +196,34 @@ Error guarded(Fn&& fn) {
   }
 }
 
+// Runs a read in the caller's namespace, or on a thread inside the requested one.
+template <typename Fn>
+Error in_namespace(const Request& req, Fn&& read) {
+  return req.netns.empty() ? read() : netns::run_in(req.netns, read);
+}
+
 // One read: the job both the sync and the async forms run, so they cannot drift apart.
 struct ReadJob {
   explicit ReadJob(Request r) : req(std::move(r)) {}
   Request req;
   SocketTable table;
   ReadOutcome outcome;
+  procs::OwnerScan owners;
   Error err;
-  void run() { err = guarded([&] { return read_table(req.read, table, outcome); }); }
+  void run() {
+    err = guarded([&] {
+      return in_namespace(req, [&] {
+        Error e = read_table(req.read, table, outcome);
+        // Right after the table, on the same thread: the fewer sockets closed in between, the better.
+        if (!e && req.processes) e = procs::scan_owners(table.inode, req.process_root, owners);
+        return e;
+      });
+    });
+  }
   Napi::Value result(Napi::Env env) {
     size_t n = table.size();
     Napi::Object out = Napi::Object::New(env);
+    if (req.processes) out.Set("owners", owners_to_js(env, std::move(owners)));
     out.Set("length", static_cast<double>(n));
     out.Set("source", source_name(outcome.source));
     out.Set("inconsistent", outcome.inconsistent);
@@ -197,7 +239,9 @@ struct CountJob {
   StateCounts counts{};
   ReadOutcome outcome;
   Error err;
-  void run() { err = guarded([&] { return count_states(req.read, counts, outcome); }); }
+  void run() {
+    err = guarded([&] { return in_namespace(req, [&] { return count_states(req.read, counts, outcome); }); });
+  }
   Napi::Value result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("source", source_name(outcome.source));

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The sockscope command: parses arguments, calls the library, prints. Nothing else.
+import { once } from 'node:events';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { countStates, snapshot } from './read.js';
@@ -7,6 +8,7 @@ import { SockscopeError } from './errors.js';
 import { formatStateCounts, formatTable, socketColumns, endpoint } from './format.js';
 import { SOURCES, type Protocol, type SnapshotOptions } from './options.js';
 import { TCP_STATES, type TcpState } from './states.js';
+import { formatOwners } from './processes.js';
 import type { SocketRow } from './table.js';
 import type { ListenQueueOptions } from './queues.js';
 import { checkOneOf } from './validate.js';
@@ -17,12 +19,13 @@ const USAGE = `Usage: sockscope [COMMAND] [OPTIONS]
 Commands:
   (none)    state counts, then the listening sockets with their queues
   states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
-  list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [-i] [-m] [--state NAME]... [--json|--ndjson]
+  list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [-i] [-m] [-p] [--state NAME]... [--json|--ndjson]
   queues    listeners' accept queue, backlog and half-open count, and the overflow counters   [-4|-6] [--json]
   watch     [SECONDS] a sample every SECONDS (default 1): counter increases, busy accept queues
             [--count N] [--json] (one JSON object a line)
   counters  [PATTERN] kernel counters named as nstat -az names them; PATTERN: a regex, any case   [--json]
   doctor    what the tables, counters and sysctls say is wrong   [--duration SECONDS] [--json]
+  serve     Prometheus metrics on http://HOST:PORT/metrics (needs prom-client)   [--port N] [--host ADDR]
 
 Options:
   -t, --tcp          TCP sockets (the default)
@@ -33,14 +36,18 @@ Options:
   -e, --extended     add uid, inode and (netlink) the socket cookie
   -i, --info         add tcp_info: rtt, cwnd, bytes acked and received, ... (netlink)
   -m, --memory       add socket memory: SK_MEMINFO (netlink)
+  -p, --processes    add the processes holding each socket, as ss -p (none for TIME_WAIT and SYN_RECV)
   --state NAME       keep sockets in this state (netstat's names, or ss's); repeatable
   --sport PORT       keep sockets whose local port is PORT or in LOW-HIGH (filtered in the kernel)
   --dport PORT       the same for the remote port
   --source SOURCE    auto, netlink or proc (default auto: netlink, else /proc)
   --proc-root DIR    read the /proc tables from DIR (e.g. /proc/PID/net)
+  -N, --netns NAME   read network namespace NAME (/var/run/netns/NAME, as ip netns) or a namespace file path
   --json, --ndjson   JSON array, or one JSON object a line
   --count N          watch: stop after N samples
   --duration SECONDS doctor: sample twice, SECONDS apart, to see counters grow
+  --port N           serve: TCP port, 0 for any free one (default 9464)
+  --host ADDR        serve: address to listen on (default 127.0.0.1)
   -h, --help         this text`;
 
 const OPTIONS = {
@@ -55,14 +62,18 @@ const OPTIONS = {
   memory: { type: 'boolean', short: 'm' },
   sport: { type: 'string' },
   dport: { type: 'string' },
+  processes: { type: 'boolean', short: 'p' },
   state: { type: 'string', multiple: true },
   source: { type: 'string' },
   'proc-root': { type: 'string' },
+  netns: { type: 'string', short: 'N' },
   json: { type: 'boolean' },
   ndjson: { type: 'boolean' },
   count: { type: 'string' },
   duration: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  port: { type: 'string' },
+  host: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type Flags = ReturnType<typeof parse>['values'];
@@ -132,6 +143,7 @@ function readOptions(f: Flags, protocols: Protocol[], states?: TcpState[]): Snap
     }
   }
   if (f['proc-root'] !== undefined) o.procRoot = f['proc-root'];
+  if (f.netns !== undefined) o.netns = f.netns.includes('/') ? f.netns : `/var/run/netns/${f.netns}`;
   return o;
 }
 
@@ -142,12 +154,13 @@ function tcpProtocols(f: Flags): Protocol[] {
 
 /** The row keys the CLI prints as JSON; cookie, info and memory when asked for. */
 function jsonRow(r: SocketRow, f: Flags = {}) {
-  const { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode } = r;
+  const { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode, owners } = r;
   return {
     ...{ proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode },
     ...(f.extended && r.cookie !== undefined ? { cookie: r.cookie } : {}),
     ...(f.info && r.info ? { info: r.info } : {}),
     ...(f.memory && r.memory ? { memory: r.memory } : {}),
+    ...(owners && { owners }),
   };
 }
 
@@ -158,12 +171,19 @@ async function states(f: Flags): Promise<string> {
 
 async function list(f: Flags): Promise<string> {
   const protocols = protocolsOf(f);
-  const table = await snapshot({ ...readOptions(f, protocols, statesOf(f)), info: f.info, memory: f.memory });
+  const table = await snapshot({
+    ...readOptions(f, protocols, statesOf(f)),
+    info: f.info,
+    memory: f.memory,
+    processes: Boolean(f.processes),
+  });
   const rows = table.toArray();
   if (f.json) return JSON.stringify(rows.map((r) => jsonRow(r, f)), null, 2);
   if (f.ndjson) return rows.map((r) => JSON.stringify(jsonRow(r, f))).join('\n');
   const mixed = new Set(protocols.map((p) => p.replace('6', ''))).size > 1;
-  const text = formatTable(rows, socketColumns(mixed, Boolean(f.extended)));
+  const columns = socketColumns(mixed, Boolean(f.extended));
+  if (f.processes) columns.push({ title: 'Process', value: (r) => formatOwners(r.owners) });
+  const text = formatTable(rows, columns);
   return f.info || f.memory ? withDetails(text, rows) : text;
 }
 
@@ -198,12 +218,45 @@ async function overview(f: Flags): Promise<string> {
   return `TCP sockets by state (${counts.total} in all):\n${formatStateCounts(counts) || '      0'}\n\nListening:\n${table}`;
 }
 
+/** Serves /metrics until SIGINT or SIGTERM; prom-client is loaded only here, as it is optional. */
+async function serve(f: Flags): Promise<string> {
+  const port = f.port === undefined ? 9464 : Number(f.port);
+  if (!/^\d+$/.test(f.port ?? '0') || port > 65535) throw new UsageError(`--port takes 0 to 65535, not "${f.port}"`);
+  const { source, procRoot, netns } = readOptions(f, []);
+  let serveMetrics: typeof import('./serve.js').serveMetrics;
+  try {
+    ({ serveMetrics } = await import('./serve.js'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String(err).includes('prom-client')) throw err;
+    throw new Error('serve needs prom-client, an optional peer dependency: install it with `npm install prom-client`');
+  }
+  const lastError = new Map<string, string>();
+  const server = await serveMetrics({
+    port,
+    host: f.host ?? '127.0.0.1',
+    ...(source && { source }),
+    ...(procRoot && { procRoot }),
+    ...(netns && { netns }),
+    // Once per read and distinct failure, not once per scrape: scrapes every few seconds would flood the log.
+    onError(err, collector) {
+      if (lastError.get(collector) !== err.message) process.stderr.write(`sockscope serve: ${collector} read failed: ${err.message}\n`);
+      lastError.set(collector, err.message);
+    },
+  });
+  process.stderr.write(`sockscope: serving metrics on ${server.url}\n`);
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  await server.close();
+  return '';
+}
+
+
 const COMMANDS: Record<string, (f: Flags, arg?: string) => Promise<string>> = {
   states,
   list,
   queues: (f) => queuesCommand(readOptions(f, tcpProtocols(f)) as ListenQueueOptions, Boolean(f.json)),
   watch: (f, seconds) => watchCommand(seconds, f.count, readOptions(f, tcpProtocols(f)) as ListenQueueOptions, Boolean(f.json)),
   counters: (f, pattern) => countersCommand(pattern, f['proc-root'], Boolean(f.json)),
+  serve,
   doctor: (f) => doctorCommand(readOptions(f, tcpProtocols(f)) as ListenQueueOptions, f.duration, Boolean(f.json)),
 };
 /** Commands that take one positional argument. */

@@ -33,6 +33,11 @@ export interface NativeRequest {
   /** Netlink extensions (snapshot only). */
   info: boolean;
   memory: boolean;
+  /** A namespace file to read inside (a native thread joins it); procRoot is then ignored. */
+  netns?: string;
+  /** Also scan /proc for each socket's owners (snapshot's processes: true). */
+  processes?: boolean;
+  processRoot?: string;
 }
 
 export interface NativeColumns {
@@ -76,6 +81,19 @@ export interface NativeTable {
   inconsistent: boolean;
   /** Netlink only. */
   dump?: DumpStats;
+  /** Present when the request asked for processes. */
+  owners?: NativeOwners;
+}
+
+/** Socket owners by row (see native/process_map.h), and the command of each pid found. */
+export interface NativeOwners {
+  start: Uint32Array;
+  pid: Int32Array;
+  fd: Int32Array;
+  commandPid: Int32Array;
+  command: string[];
+  scanned: number;
+  skipped: number;
 }
 
 export interface NativeCounts {

@@ -1,6 +1,8 @@
 // The read options every function takes, validated into the addon's request before native runs.
 import type { NativeRequest } from './native-types.js';
+import { netnsRequest, type Netns } from './netns.js';
 import { toPortRanges, type PortSpec } from './ports.js';
+import type { ProcessOptions } from './processes.js';
 import { TCP_STATES, stateNumber, type TcpState } from './states.js';
 import { checkBoolean, checkKeys, checkList, checkObject, checkOneOf, checkString } from './validate.js';
 
@@ -26,18 +28,20 @@ export interface ReadOptions {
   localPort?: PortSpec;
   /** Keep only sockets whose remote port matches, as for `localPort`. @default any port */
   remotePort?: PortSpec;
+  /** Read this network namespace: a namespace file (`/var/run/netns/NAME`; joined with setns, needs CAP_SYS_ADMIN) or `{ pid }` (read through its /proc/PID/net, or joined with `source: 'netlink'`). @default the caller's */
+  netns?: Netns;
 }
 
-/** Options of a table read: what only netlink can add. */
-export interface SnapshotOptions extends ReadOptions {
+/** Options of a table read: what only netlink can add, and the sockets' owners. */
+export interface SnapshotOptions extends ReadOptions, ProcessOptions {
   /** Add tcp_info columns (rtt, cwnd, bytes acked, ...); netlink only. @default false */
   info?: boolean;
   /** Add SK_MEMINFO columns (buffer sizes and use, drops); netlink only. @default false */
   memory?: boolean;
 }
 
-export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'localPort', 'remotePort'] as const;
-export const SNAPSHOT_OPTION_NAMES = [...READ_OPTION_NAMES, 'info', 'memory'] as const;
+export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'localPort', 'remotePort', 'netns'] as const;
+export const EXTENSION_OPTION_NAMES = ['info', 'memory'] as const;
 
 const ALL_STATES_MASK = 0x1ffe;
 const IPV6_TABLES = (1 << 1) | (1 << 3);
@@ -65,29 +69,29 @@ function pickSource(source: Source, procRoot: string | undefined, extensions: bo
   return procRoot !== undefined ? 'proc' : source;
 }
 
-/** Validates `options` of function `fn` (which takes the option names `known`) and builds the native request. */
-export function toNativeRequest(
-  options: unknown,
-  fn: string,
-  known: readonly string[] = READ_OPTION_NAMES,
-): NativeRequest {
+/** Validates `options` of function `fn` (which takes `extraKeys` besides the read options) and builds the native request. */
+export function toNativeRequest(options: unknown, fn: string, extraKeys: readonly string[] = []): NativeRequest {
   const o = checkObject(options, 'options');
-  checkKeys(o, known, fn);
+  checkKeys(o, [...READ_OPTION_NAMES, ...extraKeys], fn);
   const info = checkBoolean(o.info, 'info', false);
   const memory = checkBoolean(o.memory, 'memory', false);
   const protocols = o.protocols === undefined ? undefined : checkList(o.protocols, 'protocols', PROTOCOLS);
   const states = o.states === undefined ? undefined : checkList(o.states, 'states', TCP_STATES);
   const procRoot = o.procRoot === undefined ? undefined : checkString(o.procRoot, 'procRoot');
   const source = o.source === undefined ? 'auto' : checkOneOf(o.source, 'source', SOURCES);
+  const picked = pickSource(source, procRoot, info || memory);
+  // With extensions, auto means netlink (they exist nowhere else): a { pid } namespace is joined then.
+  const where = netnsRequest(o.netns, info || memory ? 'netlink' : picked, procRoot);
   return {
-    source: pickSource(source, procRoot, info || memory),
+    source: where.procRoot ? 'proc' : picked,
     tables: tableMask(protocols ?? ['tcp', 'tcp6']),
     // IPv6 may be disabled: its files are missing then, which is only an error when asked for by name.
     optionalTables: protocols ? 0 : IPV6_TABLES,
     states: stateMask(states),
     localPorts: toPortRanges(o.localPort, 'localPort'),
     remotePorts: toPortRanges(o.remotePort, 'remotePort'),
-    procRoot: procRoot ?? '/proc/net',
+    procRoot: where.procRoot ?? procRoot ?? '/proc/net',
+    ...(where.netns && { netns: where.netns }),
     info,
     memory,
   };

@@ -1,19 +1,26 @@
 // The reads: a socket table, or per-state counts, each in a threadpool and a synchronous form.
 import { binding } from './binding.js';
 import { callAsync, callSync } from './errors.js';
-import { SNAPSHOT_OPTION_NAMES, toNativeRequest, type ReadOptions, type SnapshotOptions } from './options.js';
+import { EXTENSION_OPTION_NAMES, toNativeRequest, type ReadOptions, type SnapshotOptions } from './options.js';
+import { PROCESS_OPTION_NAMES, processRequest } from './processes.js';
 import { toStateCounts, type StateCounts } from './states.js';
 import { SocketTable } from './table.js';
 
-/** Reads the socket table on the libuv threadpool. */
+const SNAPSHOT_EXTRA_KEYS = [...EXTENSION_OPTION_NAMES, ...PROCESS_OPTION_NAMES];
+
+function snapshotRequest(options: unknown, fn: string) {
+  return { ...toNativeRequest(options, fn, SNAPSHOT_EXTRA_KEYS), ...processRequest(options) };
+}
+
+/** Reads the socket table on the libuv threadpool (and, with `processes: true`, scans /proc for owners there too). */
 export async function snapshot(options?: SnapshotOptions): Promise<SocketTable> {
-  const req = toNativeRequest(options, 'snapshot', SNAPSHOT_OPTION_NAMES);
+  const req = snapshotRequest(options, 'snapshot');
   return new SocketTable(await callAsync(() => binding().readAsync(req)));
 }
 
 /** Reads the socket table on the calling thread. */
 export function snapshotSync(options?: SnapshotOptions): SocketTable {
-  const req = toNativeRequest(options, 'snapshotSync', SNAPSHOT_OPTION_NAMES);
+  const req = snapshotRequest(options, 'snapshotSync');
   return new SocketTable(callSync(() => binding().read(req)));
 }
 

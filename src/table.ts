@@ -12,6 +12,7 @@ import {
   type NativeTable,
 } from './native-types.js';
 import type { Protocol } from './options.js';
+import { SocketOwners, type ProcessScan, type SocketOwner } from './processes.js';
 import { stateName } from './states.js';
 
 /** The kernel's timer kinds, as `netstat -o` names them. */
@@ -44,6 +45,8 @@ export interface SocketRow {
   info?: TcpInfo;
   /** Netlink with `memory: true`: SK_MEMINFO, as `ss -m` shows it. */
   memory?: MemInfo;
+  /** With `processes: true` only: the processes holding it open; [] for TIME_WAIT and request sockets, which have no file. */
+  owners?: SocketOwner[];
 }
 
 /** tcp_info: times in microseconds (`rtt`, `rttvar`, `minRtt`) or milliseconds ago (`lastData*`), rates in bytes per second. */
@@ -74,6 +77,10 @@ export class SocketTable implements Iterable<SocketRow> {
   readonly inconsistent: boolean;
   /** How the netlink dump went (retries, the kernel's filtering); undefined for /proc. */
   readonly dump: DumpStats | undefined;
+  /** With `processes: true` only: each row's owning processes, columnar. */
+  readonly owners?: SocketOwners;
+  /** With `processes: true` only: how many processes were read, and how many could not be. */
+  readonly processScan?: ProcessScan;
 
   constructor(native: NativeTable) {
     this.length = native.length;
@@ -81,6 +88,10 @@ export class SocketTable implements Iterable<SocketRow> {
     this.columns = native.columns;
     this.inconsistent = native.inconsistent;
     this.dump = native.dump;
+    if (native.owners) {
+      this.owners = new SocketOwners(native.owners);
+      this.processScan = this.owners.scan;
+    }
   }
 
   /** The protocol-and-family name of row `i`: tcp, tcp6, udp or udp6. */
@@ -108,6 +119,7 @@ export class SocketTable implements Iterable<SocketRow> {
       timer: TIMERS[c.timer[i]!] ?? 'off',
       timerExpires: c.timerExpires[i]!,
       retransmits: c.retransmits[i]!,
+      ...(this.owners && { owners: this.owners.of(i) }),
     };
     if (c.cookie) row.cookie = c.cookie[i]!.toString(16);
     if (c.info) {

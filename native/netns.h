@@ -1,0 +1,23 @@
+// Reading another network namespace without moving the caller: a short-lived thread joins the
+// namespace (setns) and runs the read there, so the JS thread and the libuv threadpool threads
+// never change namespace. Plain C++: no N-API here.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "socket_table.h"
+
+namespace sockscope::netns {
+
+// /proc/net shows the namespace of the process's main thread; a thread that joined another
+// namespace sees its own through this root.
+inline constexpr char kThreadProcNet[] = "/proc/thread-self/net";
+
+// Runs `read` on a new thread that has joined the network namespace of `path` (a namespace file:
+// /var/run/netns/NAME, /proc/PID/ns/net) and returns its Error. Sockets it opens stay in that
+// namespace after the thread ends. What `read` throws is rethrown here. Joining needs
+// CAP_SYS_ADMIN: without it, EPERM, saying so.
+Error run_in(const std::string& path, const std::function<Error()>& read);
+
+}  // namespace sockscope::netns

@@ -1,0 +1,113 @@
+// netns: a namespace made by the test, read from outside it by path (setns on a native thread)
+// and by pid (/proc/PID/net); the calling threads never change namespace.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readlinkSync, rmdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { countStates, countStatesSync, snapshot, snapshotSync, TCP_STATES } from '../dist/index.js';
+import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from './helpers/netns.js';
+import { countBy, endpointKey, parseSs, type PeerRow } from './helpers/peers.js';
+import { connectedPair, type Pair } from './helpers/sockets.js';
+
+const DIR = '/var/run/netns';
+const NAME = `sockscope-test-${process.pid}`;
+const PATH = `${DIR}/${NAME}`;
+
+function ip(...args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+}
+
+describe.skipIf(!HAS_NETNS || !hasCommand('ip') || !hasCommand('ss') || !hasCommand('python3'))(
+  'another namespace, by path and by pid (skipped without a private namespace, ip, ss or python3)',
+  () => {
+    let fx: Fixture<unknown>;
+    let ss: PeerRow[];
+    let pair: Pair; // a socket of our own namespace, which the namespace read must not see
+    const hadDir = existsSync(DIR);
+    beforeAll(async () => {
+      fx = await startInNetns(['python3', path.join(ROOT, 'test/fixtures/all_states.py')]);
+      ip('netns', 'attach', NAME, String(fx.pid)); // names the fixture's namespace: /var/run/netns/NAME
+      ss = parseSs(fx.exec('ss', ['-tanH']));
+      pair = await connectedPair();
+    });
+    afterAll(async () => {
+      spawnSync('ip', ['netns', 'del', NAME]);
+      if (!hadDir) {
+        // ip made the directory, and bind-mounted it on itself (shared propagation): undo both.
+        spawnSync('umount', [DIR]);
+        rmdirSync(DIR);
+      }
+      await pair?.close();
+      await fx?.stop();
+    });
+
+    const expected = () => ({ ...Object.fromEntries(TCP_STATES.map((s) => [s, 0])), ...countBy(ss), total: ss.length });
+    const sameSockets = (rows: { localAddress: string; localPort: number; remoteAddress: string; remotePort: number; state: string }[]) => {
+      const key = (l: string, r: string) => `${l} ${r}`;
+      const bySs = new Map(ss.map((s) => [key(s.local, s.remote), s.state]));
+      expect(rows).toHaveLength(ss.length);
+      for (const r of rows) {
+        const k = key(endpointKey(r.localAddress, r.localPort), endpointKey(r.remoteAddress, r.remotePort));
+        expect(bySs.get(k), k).toBe(r.state);
+      }
+    };
+
+    for (const [how, netns] of [
+      ['by path', PATH],
+      ['by pid', 'pid'],
+    ] as const) {
+      it(`reads every socket and count ${how}, sync and async`, async () => {
+        const opts = { netns: netns === 'pid' ? { pid: fx.pid } : netns };
+        sameSockets(snapshotSync(opts).toArray());
+        sameSockets((await snapshot(opts)).toArray());
+        expect(countStatesSync(opts)).toEqual(expected());
+        expect(await countStates(opts)).toEqual(expected());
+      });
+    }
+
+    it('never moves the calling thread or the threadpool threads into the namespace', async () => {
+      const mine = readlinkSync('/proc/thread-self/ns/net');
+      const ownPort = pair.client.localPort!;
+      // Alternate reads inside and outside, more than the threadpool has threads.
+      const reads = await Promise.all(Array.from({ length: 16 }, (_, i) => snapshot(i % 2 ? { netns: PATH } : {})));
+      for (const [i, t] of reads.entries()) expect(t.toArray().some((r) => r.localPort === ownPort), `read ${i}`).toBe(i % 2 === 0);
+      snapshotSync({ netns: PATH });
+      expect(readlinkSync('/proc/thread-self/ns/net')).toBe(mine);
+      expect(snapshotSync().toArray().some((r) => r.localPort === ownPort)).toBe(true);
+    });
+
+    it('sockscope -N NAME reads the named namespace, as ip netns names it', () => {
+      const r = cli(['states', '-N', NAME, '--json']);
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual(expected());
+    });
+
+    it.skipIf(!hasCommand('setpriv'))('fails with a clear EPERM without the privilege to join', () => {
+      const script = `import(${JSON.stringify(path.join(ROOT, 'dist/index.js'))}).then((m) => {
+        try { m.snapshotSync({ netns: ${JSON.stringify(PATH)} }); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
+      });`;
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' });
+      expect(JSON.parse(r.stdout)).toEqual({
+        code: 'EPERM',
+        message: `setns ${PATH}: Operation not permitted (joining a network namespace needs CAP_SYS_ADMIN)`,
+      });
+    });
+  },
+);
+
+describe('netns option', () => {
+  it('rejects bad values before anything native runs', () => {
+    expect(() => snapshotSync({ netns: { pid: -1 } })).toThrow(new RangeError('Expected a positive integer for netns.pid but received -1 of type number'));
+    expect(() => snapshotSync({ netns: { pd: 1 } } as never)).toThrow(/^Unknown option "pd" for netns\(\); did you mean "pid"\?/);
+    expect(() => snapshotSync({ netns: 7 } as never)).toThrow(new TypeError('Expected a namespace file path or { pid } for netns but received 7 of type number'));
+    expect(() => snapshotSync({ netns: '/x', procRoot: '/y' })).toThrow(new RangeError('netns and procRoot both say where to read: give one of them'));
+  });
+
+  it('names the namespace file it could not open', () => {
+    expect(() => snapshotSync({ netns: '/nonexistent-sockscope' })).toThrow(
+      expect.objectContaining({ code: 'ENOENT', syscall: 'open', message: 'open /nonexistent-sockscope: No such file or directory' }),
+    );
+  });
+});
