@@ -17,7 +17,7 @@ const TARGETS = {
 const BUILD = path.join(ROOT, 'build-fuzz');
 const limit = seconds(60);
 
-run('sh', ['scripts/need-clang.sh']);
+run('sh', ['scripts/need-tools.sh', 'clang']);
 run('cmake', ['-S', '.', '-B', BUILD, '-DSOCKSCOPE_FUZZ=ON', '-DCMAKE_CXX_COMPILER=clang++']);
 run('cmake', ['--build', BUILD, '--parallel']);
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { countStates, countStatesSync, snapshot, snapshotSync } from '../dist/index.js';
-import { ROOT } from './common.mjs';
+import { ROOT, run } from './common.mjs';
 
 const argv = process.argv;
 const underValgrind = argv.includes('--under-valgrind');
@@ -81,6 +81,7 @@ if (failed) process.exit(1);
 
 // Valgrind: node and V8 keep memory to the end by design, so only what sockscope's code allocated
 // counts: a definite leak, or an invalid access, with sockscope.node on its stack.
+run('sh', ['scripts/need-tools.sh', 'valgrind']);
 const log = path.join(os.tmpdir(), `sockscope-valgrind-${process.pid}.log`);
 const vg = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=definite', '--num-callers=50',
   `--suppressions=${path.join(ROOT, 'scripts/valgrind-node.supp')}`, `--log-file=${log}`, process.execPath, '--expose-gc', import.meta.filename, '--under-valgrind'], { stdio: 'inherit' });
