@@ -110,7 +110,9 @@ uint32_t ticks_to_ms(uint64_t raw, int digits_were_wide) {
   int64_t ticks = digits_were_wide ? static_cast<int64_t>(raw) : static_cast<int32_t>(raw);
   if (ticks <= 0) return 0;
   static_assert(sizeof(long) == 8, "64-bit long expected");
-  uint64_t ms = static_cast<uint64_t>(ticks) * 1000 / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
+  uint64_t ms;  // saturates: a huge tick count (16 hex digits) must not wrap to a small one
+  if (__builtin_mul_overflow(static_cast<uint64_t>(ticks), 1000u, &ms)) return UINT32_MAX;
+  ms /= static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
   return ms > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(ms);
 }
 
