@@ -53,6 +53,8 @@ Request parse_request(const Napi::Object& o) {
   r.read.proc_root = o.Get("procRoot").As<Napi::String>().Utf8Value();
   r.read.info = o.Get("info").ToBoolean().Value();
   r.read.memory = o.Get("memory").ToBoolean().Value();
+  if (o.Get("replayFile").IsString()) r.read.replay_file = o.Get("replayFile").As<Napi::String>().Utf8Value();
+  if (o.Get("recordFile").IsString()) r.read.record_file = o.Get("recordFile").As<Napi::String>().Utf8Value();
   r.processes = o.Get("processes").ToBoolean().Value();
   if (r.processes) r.process_root = o.Get("processRoot").As<Napi::String>().Utf8Value();
   if (o.Get("netns").IsString()) {

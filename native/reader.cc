@@ -1,11 +1,13 @@
 #include "reader.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "netlink_reader.h"
 #include "proc_reader.h"
+#include "syscall_error.h"
 
 namespace sockscope {
 namespace {
@@ -41,6 +43,68 @@ Error with_diag_socket(Dump&& dump) {
   return err;
 }
 
+Error read_file(const std::string& path, std::string& out) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return path_syscall_error("open", path);
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Error e = path_syscall_error("read", path);
+      close(fd);
+      return e;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return {};
+}
+
+Error write_file(const std::string& path, const std::string& data) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return path_syscall_error("open", path);
+  for (size_t done = 0; done < data.size();) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Error e = path_syscall_error("write", path);
+      close(fd);
+      return e;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return close(fd) < 0 ? path_syscall_error("close", path) : Error{};
+}
+
+// A table from the kernel, or from the recording when the request names one.
+Error netlink_table(const ReadRequest& req, const netlink::DumpRequest& d, SocketTable& out,
+                    netlink::DumpStats& st) {
+  if (!req.replay_file.empty()) {
+    std::string bytes;
+    Error e = read_file(req.replay_file, bytes);
+    if (e) return e;
+    return netlink::replay(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), d, out, &st);
+  }
+  std::string record;
+  Error e = with_diag_socket([&](int fd) {
+    return netlink::dump_table(fd, d, out, &st, req.record_file.empty() ? nullptr : &record);
+  });
+  return e || req.record_file.empty() ? e : write_file(req.record_file, record);
+}
+
+Error netlink_counts(const ReadRequest& req, const netlink::DumpRequest& d, StateCounts& out,
+                     netlink::DumpStats& st) {
+  if (req.replay_file.empty())
+    return with_diag_socket([&](int fd) { return netlink::count_states(fd, d, out, &st); });
+  SocketTable t;
+  Error e = netlink_table(req, d, t, st);
+  out.fill(0);
+  if (!e)
+    for (uint8_t state : t.state) ++out[state];
+  return e;
+}
+
 void note(const netlink::DumpStats& st, ReadOutcome& o) {
   o.source = Source::kNetlink;
   o.inconsistent = st.inconsistent;
@@ -56,12 +120,12 @@ Error dispatch(const ReadRequest& req, ReadOutcome& o, Netlink&& nl, Proc&& pr) 
   o = ReadOutcome{};
   if (req.source == Source::kProc) return pr();
   netlink::DumpStats st;
-  Error e = with_diag_socket([&](int fd) { return nl(fd, st); });
+  Error e = nl(st);
   if (!e) {
     note(st, o);
     return e;
   }
-  bool may_fall_back = req.source == Source::kAuto && !req.info && !req.memory;
+  bool may_fall_back = req.source == Source::kAuto && !req.info && !req.memory && req.replay_file.empty();
   return may_fall_back && netlink_unavailable(e) ? pr() : e;
 }
 
@@ -81,7 +145,7 @@ bool netlink_unavailable(const Error& e) {
 Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& o) {
   netlink::DumpRequest d = to_netlink(req);
   return dispatch(
-      req, o, [&](int fd, netlink::DumpStats& st) { return netlink::dump_table(fd, d, out, &st); },
+      req, o, [&](netlink::DumpStats& st) { return netlink_table(req, d, out, st); },
       [&] {
         out = SocketTable{};
         return proc::read_tables(to_proc(req), out);
@@ -91,7 +155,7 @@ Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& o) {
 Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& o) {
   netlink::DumpRequest d = to_netlink(req);
   return dispatch(
-      req, o, [&](int fd, netlink::DumpStats& st) { return netlink::count_states(fd, d, out, &st); },
+      req, o, [&](netlink::DumpStats& st) { return netlink_counts(req, d, out, st); },
       [&] {
         out.fill(0);
         return proc::count_states(to_proc(req), out);

@@ -19,6 +19,9 @@ struct ReadRequest {
   PortFilter ports;
   bool info = false, memory = false;  // netlink extensions (tcp_info, SK_MEMINFO)
   std::string proc_root = "/proc/net";
+  // The replay seam (as ss's TCPDIAG_FILE): netlink reads parse this recording instead of asking
+  // the kernel. record_file: a table read over netlink writes the bytes it received there.
+  std::string replay_file, record_file;
 };
 
 // What served a read and how.

@@ -28,9 +28,19 @@ const missing = { procRoot: path.join(bad, 'missing'), protocols: ['tcp'] };
 const failing = (read) => (o) => read(o).then(() => { throw new Error('expected the read to fail'); }, () => {});
 const later = (fn) => async (o) => fn(o);
 
-// Every kind of read: [name, read, options]. Netlink kinds (with and without info/memory) are a
-// line each here.
+// Every kind of read: [name, read, options]. The netlink kinds read the live table (this
+// process's own listener and connection, in a private namespace when run by the suite).
+const netlink = { source: 'netlink', protocols: ['tcp', 'tcp6', 'udp', 'udp6'] };
+const rich = { ...netlink, info: true, memory: true };
+const filtered = { ...netlink, localPort: [[1, 1024], 8080] };
 const KINDS = [
+  ['snapshotSync netlink', later(snapshotSync), netlink],
+  ['snapshot netlink', snapshot, netlink],
+  ['snapshotSync +info+mem', later(snapshotSync), rich],
+  ['snapshot +info+mem', snapshot, rich],
+  ['snapshot port filter', snapshot, filtered],
+  ['countStatesSync netlink', later(countStatesSync), netlink],
+  ['countStates netlink', countStates, netlink],
   ['snapshotSync', later(snapshotSync), recorded],
   ['snapshot', snapshot, recorded],
   ['countStatesSync', later(countStatesSync), recorded],
@@ -88,7 +98,7 @@ const vg = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=defini
   `--suppressions=${path.join(ROOT, 'scripts/valgrind-node.supp')}`, `--log-file=${log}`, process.execPath, '--expose-gc', import.meta.filename, '--under-valgrind'], { stdio: 'inherit' });
 if (vg.error || vg.status !== 0) throw vg.error ?? new Error(`valgrind exited with ${vg.status}`);
 const text = fs.readFileSync(log, 'utf8');
-const records = text.split(/\n==\d+== \n/).filter((r) => /sockscope\.node|proc_reader|addon\.cc/.test(r));
+const records = text.split(/\n==\d+== \n/).filter((r) => /sockscope\.node|proc_reader|netlink_|reader\.cc|addon\.cc/.test(r));
 console.log(text.split('\n').filter((l) => /definitely lost|indirectly lost|ERROR SUMMARY/.test(l)).join('\n'));
 console.log(`valgrind: ${records.length} leak or error records in sockscope code (log ${log})`);
 if (records.length) {

@@ -29,12 +29,17 @@ const limit = seconds(60);
 const PROTOCOLS = ['tcp', 'tcp6', 'udp', 'udp6'];
 const all = { protocols: PROTOCOLS };
 
-// Every kind of read: [name, read, what it returns]. Netlink kinds are a line each here.
+// Every kind of read: [name, read, what it returns, options].
+const netlink = { ...all, source: 'netlink' };
+const proc = { ...all, source: 'proc' };
 const KINDS = [
-  ['snapshotSync', async (o) => snapshotSync(o), 'table'],
-  ['snapshot', snapshot, 'table'],
-  ['countStatesSync', async (o) => countStatesSync(o), 'counts'],
-  ['countStates', countStates, 'counts'],
+  ['snapshotSync', async (o) => snapshotSync(o), 'table', netlink],
+  ['snapshot', snapshot, 'table', netlink],
+  ['snapshot +info+mem', snapshot, 'table', { ...netlink, info: true, memory: true }],
+  ['countStatesSync', async (o) => countStatesSync(o), 'counts', netlink],
+  ['countStates', countStates, 'counts', netlink],
+  ['snapshot proc', snapshot, 'table', proc],
+  ['countStates proc', countStates, 'counts', proc],
 ];
 
 const churn = fork(path.join(ROOT, 'scripts/churn.mjs'), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
@@ -80,11 +85,21 @@ function checkRow(c, i) {
   if (c.timer[i] > 4) problem(`bad timer ${c.timer[i]}: ${where()}`);
 }
 
+let inconsistent = 0;  // netlink tables still changing after the dump's retries, marked as such
+let restarts = 0;      // netlink walks redone (NLM_F_DUMP_INTR, ENOBUFS)
+
+function checkColumns(columns, rows) {
+  for (const [name, col] of Object.entries(columns)) {
+    if (name === 'info' || name === 'memory') checkColumns(col, rows);
+    else if (name !== 'congestionNames' && col.length !== (name.endsWith('Address') ? 16 * rows : rows)) problem(`column ${name} has ${col.length} entries for ${rows} rows`);
+  }
+}
+
 function checkTable(t) {
   const c = t.columns;
-  for (const [name, col] of Object.entries(c)) {
-    if (col.length !== (name.endsWith('Address') ? 16 * t.length : t.length)) problem(`column ${name} has ${col.length} entries for ${t.length} rows`);
-  }
+  checkColumns(c, t.length);
+  inconsistent += t.inconsistent ? 1 : 0;
+  restarts += t.dump?.restarts ?? 0;
   for (let i = 0; i < t.length; i++) checkRow(c, i);
   return t.length;
 }
@@ -120,11 +135,11 @@ const stats = Object.fromEntries(KINDS.map(([name]) => [name, { reads: 0, failed
 let rounds = 0;
 const start = performance.now();
 while (performance.now() - start < limit * 1000) {
-  for (const [name, read, kind] of KINDS) {
+  for (const [name, read, kind, options] of KINDS) {
     const s = stats[name];
     s.reads++;
     try {
-      const n = kind === 'table' ? checkTable(await read(all)) : checkCounts(await read(all));
+      const n = kind === 'table' ? checkTable(await read(options)) : checkCounts(await read(options));
       s.rows += n;
       s.max = Math.max(s.max, n);
     } catch (err) {
@@ -144,10 +159,11 @@ console.log(`soak: ${elapsed.toFixed(1)} s in a private namespace`);
 console.log(`churn: ${churned.tcp} TCP connections (${Math.round(churned.tcp / elapsed)}/s), ` +
   `${churned.udp} UDP sockets, ${churned.errors} churn errors${churned.errors ? ` (last ${churned.lastError})` : ''}`);
 for (const [name, s] of Object.entries(stats)) {
-  console.log(`${name.padEnd(16)} ${s.reads} reads (${Math.round(s.reads / elapsed)}/s), ${s.failed} failed, ` +
+  console.log(`${name.padEnd(20)} ${s.reads} reads (${Math.round(s.reads / elapsed)}/s), ${s.failed} failed, ` +
     `${Math.round(s.rows / s.reads)} ${KINDS.find(([n]) => n === name)[2] === 'table' ? 'rows' : 'sockets'} a read on average, at most ${s.max}`);
 }
 console.log(`${Math.floor(rounds / 10)} frozen copies read as rows and as counts`);
+console.log(`netlink: ${restarts} walks redone after NLM_F_DUMP_INTR or ENOBUFS, ${inconsistent} tables returned marked inconsistent`);
 console.log(`states counted: ${Object.entries(seen).filter(([, n]) => n).map(([s, n]) => `${s} ${n}`).join(', ')}`);
 if (churned.tcp / elapsed < 1000) problem(`the churn reached only ${Math.round(churned.tcp / elapsed)} connections a second`);
 if (problems.length) {

@@ -42,6 +42,8 @@ Options:
   --dport PORT       the same for the remote port
   --source SOURCE    auto, netlink or proc (default auto: netlink, else /proc)
   --proc-root DIR    read the /proc tables from DIR (e.g. /proc/PID/net)
+  --record FILE      list: also write the raw netlink dump to FILE; replay it with
+                     SOCKSCOPE_NETLINK_FILE=FILE sockscope ... (as ss's TCPDIAG_FILE)
   -N, --netns NAME   read network namespace NAME (/var/run/netns/NAME, as ip netns) or a namespace file path
   --json, --ndjson   JSON array, or one JSON object a line
   --count N          watch: stop after N samples
@@ -66,6 +68,7 @@ const OPTIONS = {
   state: { type: 'string', multiple: true },
   source: { type: 'string' },
   'proc-root': { type: 'string' },
+  record: { type: 'string' },
   netns: { type: 'string', short: 'N' },
   json: { type: 'boolean' },
   ndjson: { type: 'boolean' },
@@ -175,6 +178,7 @@ async function list(f: Flags): Promise<string> {
     ...readOptions(f, protocols, statesOf(f)),
     info: f.info,
     memory: f.memory,
+    ...(f.record !== undefined && { recordFile: f.record }),
     processes: Boolean(f.processes),
   });
   const rows = table.toArray();

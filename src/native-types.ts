@@ -33,6 +33,10 @@ export interface NativeRequest {
   /** Netlink extensions (snapshot only). */
   info: boolean;
   memory: boolean;
+  /** Parse this recorded netlink dump instead of asking the kernel (SOCKSCOPE_NETLINK_FILE). */
+  replayFile?: string;
+  /** Write the bytes of a netlink table dump here (snapshot's recordFile). */
+  recordFile?: string;
   /** A namespace file to read inside (a native thread joins it); procRoot is then ignored. */
   netns?: string;
   /** Also scan /proc for each socket's owners (snapshot's processes: true). */

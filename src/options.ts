@@ -38,10 +38,15 @@ export interface SnapshotOptions extends ReadOptions, ProcessOptions {
   info?: boolean;
   /** Add SK_MEMINFO columns (buffer sizes and use, drops); netlink only. @default false */
   memory?: boolean;
+  /**
+   * Write the raw bytes of the netlink dump to this file, to replay later through the
+   * `SOCKSCOPE_NETLINK_FILE` environment variable (as `ss` has `TCPDIAG_FILE`). Netlink only.
+   */
+  recordFile?: string;
 }
 
 export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'localPort', 'remotePort', 'netns'] as const;
-export const EXTENSION_OPTION_NAMES = ['info', 'memory'] as const;
+export const EXTENSION_OPTION_NAMES = ['info', 'memory', 'recordFile'] as const;
 
 const ALL_STATES_MASK = 0x1ffe;
 const IPV6_TABLES = (1 << 1) | (1 << 3);
@@ -64,9 +69,18 @@ function pickSource(source: Source, procRoot: string | undefined, extensions: bo
     throw new RangeError('procRoot reads /proc text tables, so it cannot be combined with source "netlink"');
   }
   if (extensions && (source === 'proc' || procRoot !== undefined)) {
-    throw new RangeError('info and memory come from netlink only, so they cannot be combined with source "proc" or procRoot');
+    throw new RangeError('info, memory and recordFile are netlink only, so they cannot be combined with source "proc" or procRoot');
   }
   return procRoot !== undefined ? 'proc' : source;
+}
+
+/**
+ * The replay seam: with `SOCKSCOPE_NETLINK_FILE` set, netlink reads parse that recording (made by
+ * `recordFile`, or `sockscope list --record FILE`) instead of asking the kernel.
+ */
+function replaySeam(source: Source): { replayFile?: string } {
+  const file = process.env.SOCKSCOPE_NETLINK_FILE;
+  return file && source !== 'proc' ? { replayFile: file } : {};
 }
 
 /** Validates `options` of function `fn` (which takes `extraKeys` besides the read options) and builds the native request. */
@@ -79,7 +93,8 @@ export function toNativeRequest(options: unknown, fn: string, extraKeys: readonl
   const states = o.states === undefined ? undefined : checkList(o.states, 'states', TCP_STATES);
   const procRoot = o.procRoot === undefined ? undefined : checkString(o.procRoot, 'procRoot');
   const source = o.source === undefined ? 'auto' : checkOneOf(o.source, 'source', SOURCES);
-  const picked = pickSource(source, procRoot, info || memory);
+  const recordFile = o.recordFile === undefined ? undefined : checkString(o.recordFile, 'recordFile');
+  const picked = pickSource(source, procRoot, info || memory || recordFile !== undefined);
   // With extensions, auto means netlink (they exist nowhere else): a { pid } namespace is joined then.
   const where = netnsRequest(o.netns, info || memory ? 'netlink' : picked, procRoot);
   return {
@@ -94,5 +109,7 @@ export function toNativeRequest(options: unknown, fn: string, extraKeys: readonl
     ...(where.netns && { netns: where.netns }),
     info,
     memory,
+    ...(recordFile !== undefined && { recordFile }),
+    ...replaySeam(where.procRoot ? 'proc' : picked),
   };
 }

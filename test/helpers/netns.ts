@@ -57,10 +57,10 @@ export async function startInNetns<T>(argv: string[]): Promise<Fixture<T>> {
   };
 }
 
-/** Runs the CLI with `args`, in the fixture's namespace when given one. */
-export function cli(args: string[], fixture?: Fixture<unknown>) {
+/** Runs the CLI with `args`, in the fixture's namespace when given one, with `env` added. */
+export function cli(args: string[], fixture?: Fixture<unknown>, env: Record<string, string> = {}) {
   const argv = fixture ? ['nsenter', `--net=/proc/${fixture.pid}/ns/net`, process.execPath, CLI, ...args]
     : [process.execPath, CLI, ...args];
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
