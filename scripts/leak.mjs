@@ -74,13 +74,22 @@ const mib = (n) => `${(n / 2 ** 20).toFixed(2)} MiB`;
 let failed = false;
 // Warm-up: every kind as many times first, until V8's heap and malloc's arenas have their size.
 for (const [, read, options] of KINDS) await reads(iterations, read, options);
-for (const [name, read, options] of KINDS) {
+// One round of a kind: how much each figure grew over `iterations` reads.
+async function growth(read, options) {
   const before = await settle();
   await reads(iterations, read, options);
   const after = await settle();
+  return { before, after, grew: Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]])) };
+}
+const within = (g) => g.rss <= RSS_BOUND && g.external <= EXTERNAL_BOUND && g.arrayBuffers <= EXTERNAL_BOUND;
+
+for (const [name, read, options] of KINDS) {
+  let { before, after, grew } = await growth(read, options);
   if (underValgrind) continue;
-  const grew = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
-  const ok = grew.rss <= RSS_BOUND && grew.external <= EXTERNAL_BOUND && grew.arrayBuffers <= EXTERNAL_BOUND;
+  // malloc's arenas sometimes settle one step up when the kind of read changes; a leak grows again
+  // on a second round, a settling does not.
+  if (!within(grew)) ({ before, after, grew } = await growth(read, options));
+  const ok = within(grew);
   failed ||= !ok;
   console.log(`${name.padEnd(30)} ${iterations} reads: rss ${mib(before.rss)} -> ${mib(after.rss)}, ` +
     `external ${before.external} -> ${after.external} B, arrayBuffers ${before.arrayBuffers} -> ${after.arrayBuffers} B` +
