@@ -94,42 +94,42 @@ Napi::Value cookie_column(Napi::Env env, std::vector<uint64_t>&& v) {
                                            napi_biguint64_array);
 }
 
-Napi::Object info_to_js(Napi::Env env, TcpInfoColumns&& i) {
+// Extension column groups: each field's JS name and where the reader keeps it.
+template <typename Columns>
+using Field = std::pair<const char*, std::vector<double> Columns::*>;
+
+constexpr Field<TcpInfoColumns> kInfoColumns[] = {
+    {"rtt", &TcpInfoColumns::rtt}, {"rttvar", &TcpInfoColumns::rttvar},
+    {"minRtt", &TcpInfoColumns::min_rtt}, {"sndCwnd", &TcpInfoColumns::snd_cwnd},
+    {"sndSsthresh", &TcpInfoColumns::snd_ssthresh}, {"retransmits", &TcpInfoColumns::retransmits},
+    {"totalRetrans", &TcpInfoColumns::total_retrans}, {"lost", &TcpInfoColumns::lost},
+    {"unacked", &TcpInfoColumns::unacked}, {"bytesAcked", &TcpInfoColumns::bytes_acked},
+    {"bytesReceived", &TcpInfoColumns::bytes_received}, {"bytesRetrans", &TcpInfoColumns::bytes_retrans},
+    {"deliveryRate", &TcpInfoColumns::delivery_rate}, {"pacingRate", &TcpInfoColumns::pacing_rate},
+    {"lastDataSent", &TcpInfoColumns::last_data_sent}, {"lastDataRecv", &TcpInfoColumns::last_data_recv},
+};
+
+constexpr Field<MemInfoColumns> kMemoryColumns[] = {
+    {"rmemAlloc", &MemInfoColumns::rmem_alloc}, {"rcvbuf", &MemInfoColumns::rcvbuf},
+    {"wmemAlloc", &MemInfoColumns::wmem_alloc}, {"sndbuf", &MemInfoColumns::sndbuf},
+    {"fwdAlloc", &MemInfoColumns::fwd_alloc}, {"wmemQueued", &MemInfoColumns::wmem_queued},
+    {"optmem", &MemInfoColumns::optmem}, {"backlog", &MemInfoColumns::backlog},
+    {"drops", &MemInfoColumns::drops},
+};
+
+template <typename Columns, size_t N>
+Napi::Object group_to_js(Napi::Env env, Columns& c, const Field<Columns> (&fields)[N]) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("rtt", column(env, std::move(i.rtt)));
-  o.Set("rttvar", column(env, std::move(i.rttvar)));
-  o.Set("minRtt", column(env, std::move(i.min_rtt)));
-  o.Set("sndCwnd", column(env, std::move(i.snd_cwnd)));
-  o.Set("sndSsthresh", column(env, std::move(i.snd_ssthresh)));
-  o.Set("retransmits", column(env, std::move(i.retransmits)));
-  o.Set("totalRetrans", column(env, std::move(i.total_retrans)));
-  o.Set("lost", column(env, std::move(i.lost)));
-  o.Set("unacked", column(env, std::move(i.unacked)));
-  o.Set("bytesAcked", column(env, std::move(i.bytes_acked)));
-  o.Set("bytesReceived", column(env, std::move(i.bytes_received)));
-  o.Set("bytesRetrans", column(env, std::move(i.bytes_retrans)));
-  o.Set("deliveryRate", column(env, std::move(i.delivery_rate)));
-  o.Set("pacingRate", column(env, std::move(i.pacing_rate)));
-  o.Set("lastDataSent", column(env, std::move(i.last_data_sent)));
-  o.Set("lastDataRecv", column(env, std::move(i.last_data_recv)));
+  for (const auto& [name, member] : fields) o.Set(name, column(env, std::move(c.*member)));
+  return o;
+}
+
+Napi::Object info_to_js(Napi::Env env, TcpInfoColumns&& i) {
+  Napi::Object o = group_to_js(env, i, kInfoColumns);
   o.Set("congestion", column(env, std::move(i.congestion)));
   Napi::Array names = Napi::Array::New(env, i.congestion_names.size());
   for (uint32_t k = 0; k < i.congestion_names.size(); ++k) names.Set(k, i.congestion_names[k]);
   o.Set("congestionNames", names);
-  return o;
-}
-
-Napi::Object memory_to_js(Napi::Env env, MemInfoColumns&& m) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("rmemAlloc", column(env, std::move(m.rmem_alloc)));
-  o.Set("rcvbuf", column(env, std::move(m.rcvbuf)));
-  o.Set("wmemAlloc", column(env, std::move(m.wmem_alloc)));
-  o.Set("sndbuf", column(env, std::move(m.sndbuf)));
-  o.Set("fwdAlloc", column(env, std::move(m.fwd_alloc)));
-  o.Set("wmemQueued", column(env, std::move(m.wmem_queued)));
-  o.Set("optmem", column(env, std::move(m.optmem)));
-  o.Set("backlog", column(env, std::move(m.backlog)));
-  o.Set("drops", column(env, std::move(m.drops)));
   return o;
 }
 
@@ -151,7 +151,7 @@ Napi::Object table_to_js(Napi::Env env, SocketTable&& t, Source source) {
   cols.Set("retransmits", column(env, std::move(t.retransmits)));
   if (source == Source::kNetlink) cols.Set("cookie", cookie_column(env, std::move(t.cookie)));
   if (t.has_info) cols.Set("info", info_to_js(env, std::move(t.info)));
-  if (t.has_memory) cols.Set("memory", memory_to_js(env, std::move(t.memory)));
+  if (t.has_memory) cols.Set("memory", group_to_js(env, t.memory, kMemoryColumns));
   return cols;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "errno_name.h"
+#include "syscall_error.h"
 
 namespace sockscope::proc {
 namespace {
@@ -220,16 +221,6 @@ void append(SocketTable& t, Table table, const Row& r) {
   t.retransmits.push_back(r.retransmits);
 }
 
-Error syscall_error(const char* call, const std::string& path) {
-  int errnum = errno;
-  Error e;
-  e.errnum = errnum;
-  e.code = errno_name(errnum);
-  e.syscall = call;
-  e.message = std::string(call) + " " + path + ": " + std::strerror(errnum);
-  return e;
-}
-
 // Streams one file through a fixed buffer, handing complete lines to the walker.
 template <typename Sink>
 Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& missing) {
@@ -238,7 +229,7 @@ Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& miss
   while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     missing = errno == ENOENT;
-    return syscall_error("open", path);
+    return path_syscall_error("open", path);
   }
   std::vector<char> buf(kReadBuffer);
   size_t have = 0;
@@ -247,7 +238,7 @@ Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& miss
     ssize_t n = read(fd, buf.data() + have, buf.size() - have);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      err = syscall_error("read", path);
+      err = path_syscall_error("read", path);
       break;
     }
     have += static_cast<size_t>(n);
