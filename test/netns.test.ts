@@ -54,18 +54,29 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ip') || !hasCommand('ss') || !hasComm
       }
     };
 
-    for (const [how, netns] of [
-      ['by path', PATH],
-      ['by pid', 'pid'],
-    ] as const) {
-      it(`reads every socket and count ${how}, sync and async`, async () => {
-        const opts = { netns: netns === 'pid' ? { pid: fx.pid } : netns };
-        sameSockets(snapshotSync(opts).toArray());
-        sameSockets((await snapshot(opts)).toArray());
-        expect(countStatesSync(opts)).toEqual(expected());
-        expect(await countStates(opts)).toEqual(expected());
-      });
+    for (const source of ['netlink', 'proc'] as const) {
+      for (const [how, netns] of [
+        ['by path', PATH],
+        ['by pid', 'pid'],
+      ] as const) {
+        it(`reads every socket and count ${how} over ${source}, sync and async`, async () => {
+          const opts = { source, netns: netns === 'pid' ? { pid: fx.pid } : netns };
+          const table = snapshotSync(opts);
+          expect(table.source).toBe(source);
+          sameSockets(table.toArray());
+          sameSockets((await snapshot(opts)).toArray());
+          expect(countStatesSync(opts)).toEqual(expected());
+          expect(await countStates(opts)).toEqual(expected());
+        });
+      }
     }
+
+    it('gives a listener\'s backlog from another namespace over netlink', () => {
+      const listeners = snapshotSync({ source: 'netlink', netns: PATH, states: ['LISTEN'] }).toArray();
+      const fromSs = new Map(ss.filter((s) => s.state === 'LISTEN').map((s) => [s.local, s.sendQ]));
+      expect(listeners.length).toBe(fromSs.size);
+      for (const r of listeners) expect(r.sendQ).toBe(fromSs.get(endpointKey(r.localAddress, r.localPort)));
+    });
 
     it('never moves the calling thread or the threadpool threads into the namespace', async () => {
       const mine = readlinkSync('/proc/thread-self/ns/net');
