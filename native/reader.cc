@@ -113,8 +113,8 @@ void note(const netlink::DumpStats& st, ReadOutcome& o) {
   o.combined_family = st.combined_used;
 }
 
-// Netlink first; /proc when the request allows it and netlink is not there. The extensions
-// exist only on netlink, so a request for them never falls back to a table without them.
+// Netlink first; /proc when the request allows it and netlink is not there. The extensions,
+// the replay and the recording exist only on netlink, so a request for them never falls back.
 template <typename Netlink, typename Proc>
 Error dispatch(const ReadRequest& req, ReadOutcome& o, Netlink&& nl, Proc&& pr) {
   o = ReadOutcome{};
@@ -125,7 +125,8 @@ Error dispatch(const ReadRequest& req, ReadOutcome& o, Netlink&& nl, Proc&& pr) 
     note(st, o);
     return e;
   }
-  bool may_fall_back = req.source == Source::kAuto && !req.info && !req.memory && req.replay_file.empty();
+  bool asked_netlink = req.info || req.memory || !req.replay_file.empty() || !req.record_file.empty();
+  bool may_fall_back = req.source == Source::kAuto && !asked_netlink;
   return may_fall_back && netlink_unavailable(e) ? pr() : e;
 }
 

@@ -186,6 +186,7 @@ async function list(f: Flags): Promise<string> {
   if (f.ndjson) return rows.map((r) => JSON.stringify(jsonRow(r, f))).join('\n');
   const mixed = new Set(protocols.map((p) => p.replace('6', ''))).size > 1;
   const columns = socketColumns(mixed, Boolean(f.extended));
+  if (f.extended && table.source === 'netlink') columns.push({ title: 'Cookie', value: (r) => `sk:${r.cookie}` });
   if (f.processes) columns.push({ title: 'Process', value: (r) => formatOwners(r.owners) });
   const text = formatTable(rows, columns);
   return f.info || f.memory ? withDetails(text, rows) : text;
@@ -226,6 +227,7 @@ async function overview(f: Flags): Promise<string> {
 async function serve(f: Flags): Promise<string> {
   const port = f.port === undefined ? 9464 : Number(f.port);
   if (!/^\d+$/.test(f.port ?? '0') || port > 65535) throw new UsageError(`--port takes 0 to 65535, not "${f.port}"`);
+  if (f.sport !== undefined || f.dport !== undefined) throw new UsageError('serve exports every socket: --sport and --dport do not apply');
   const { source, procRoot, netns } = readOptions(f, []);
   let serveMetrics: typeof import('./serve.js').serveMetrics;
   try {
@@ -254,14 +256,22 @@ async function serve(f: Flags): Promise<string> {
 }
 
 
+/** The queue commands read listeners and counters: they take neither port filters nor -N. */
+function queueReadOptions(f: Flags, command: string): ListenQueueOptions {
+  for (const [flag, given] of [['--sport', f.sport], ['--dport', f.dport], ['-N/--netns', f.netns]] as const) {
+    if (given !== undefined) throw new UsageError(`${flag} does not apply to ${command}: it takes -4, -6, --source and --proc-root`);
+  }
+  return readOptions(f, tcpProtocols(f)) as ListenQueueOptions;
+}
+
 const COMMANDS: Record<string, (f: Flags, arg?: string) => Promise<string>> = {
   states,
   list,
-  queues: (f) => queuesCommand(readOptions(f, tcpProtocols(f)) as ListenQueueOptions, Boolean(f.json)),
-  watch: (f, seconds) => watchCommand(seconds, f.count, readOptions(f, tcpProtocols(f)) as ListenQueueOptions, Boolean(f.json)),
+  queues: (f) => queuesCommand(queueReadOptions(f, 'queues'), Boolean(f.json)),
+  watch: (f, seconds) => watchCommand(seconds, f.count, queueReadOptions(f, 'watch'), Boolean(f.json)),
   counters: (f, pattern) => countersCommand(pattern, f['proc-root'], Boolean(f.json)),
   serve,
-  doctor: (f) => doctorCommand(readOptions(f, tcpProtocols(f)) as ListenQueueOptions, f.duration, Boolean(f.json)),
+  doctor: (f) => doctorCommand(queueReadOptions(f, 'doctor'), f.duration, Boolean(f.json)),
 };
 /** Commands that take one positional argument. */
 const WITH_ARGUMENT = ['watch', 'counters'];
