@@ -1,6 +1,6 @@
 // Measures one contender in this fresh process (forked by run.mjs, run with --expose-gc) and
 // sends the result back over IPC:
-//   { id, median, p25, p75, samples (ms), reported, maxBlockMs?, bytesPerSocket?, rssGrowthBytes? }
+//   { id, median, p25, p75, samples (ms), reported, maxBlockMs?, idleBlockMs?, bytesPerSocket?, rssGrowthBytes? }
 // or { id, skipped } / { id, error }.
 import Benchmark from 'benchmark';
 
@@ -10,7 +10,7 @@ import { typedArrayBytes } from './lib/bytes.mjs';
 import { longestBlockMs } from './lib/loop-probe.mjs';
 import { summarize } from './lib/stats.mjs';
 
-const BLOCK_PROBE_CALLS = 5;
+const BLOCK_PROBE_CALLS = 20;
 
 /** benchmark.js statistics of `run` in ms; async runs are deferred benchmarks. */
 function bench(name, run, isAsync, { maxTime, minSamples }) {
@@ -52,7 +52,13 @@ async function measure(id, ctx) {
     extra.rssGrowthBytes = rssGrowthBytes;
   }
   const stats = await bench(c.label, run, isAsync, ctx);
-  if (isAsync) extra.maxBlockMs = await longestBlockMs(run, BLOCK_PROBE_CALLS);
+  if (isAsync) {
+    extra.maxBlockMs = await longestBlockMs(run, BLOCK_PROBE_CALLS);
+    // The same probe over idle waits as long as the call: the gaps the machine makes anyway
+    // (the probe's own GC, other processes on a 2-core box), which no library can go below.
+    const idle = () => new Promise((resolve) => setTimeout(resolve, stats.median));
+    extra.idleBlockMs = await longestBlockMs(idle, BLOCK_PROBE_CALLS);
+  }
   return { ...stats, reported, ...extra };
 }
 

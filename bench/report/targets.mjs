@@ -8,10 +8,12 @@ const ratio = (a, b) => (round) => {
   const y = round.results[b]?.median;
   return x === undefined || y === undefined ? undefined : x / y;
 };
+// The longest event-loop gap during an async call, beyond the longest gap of an idle wait as long
+// as the call, measured by the same probe in the same process: what the call adds.
 const longestAsyncBlock = (round) => {
   const blocks = Object.values(round.results)
     .filter((r) => r.kind === 'library' && r.maxBlockMs !== undefined)
-    .map((r) => r.maxBlockMs);
+    .map((r) => Math.max(0, r.maxBlockMs - (r.idleBlockMs ?? 0)));
   return blocks.length ? Math.max(...blocks) : undefined;
 };
 
@@ -23,7 +25,7 @@ export const TARGETS = [
   { text: 'snapshot netlink ≥ 3× faster than spawning ss -tan', value: ratio('ss-tan', 'snapshot-netlink'), min: 3, unit: '×' },
   { text: 'snapshot proc ≤ 1.10× bare read', value: ratio('snapshot-proc', 'bare-read'), max: 1.1, unit: '×' },
   { text: 'listenQueues < 1 ms', value: median('listenQueues'), max: 1, strict: true, unit: ' ms' },
-  { text: 'no async library call blocks the event loop > 1 ms', value: longestAsyncBlock, max: 1, unit: ' ms' },
+  { text: 'no async library call blocks the event loop > 1 ms (beyond an idle wait\'s gaps)', value: longestAsyncBlock, max: 1, unit: ' ms' },
   { text: '≤ 64 bytes/socket for the base table (snapshot netlink)', value: field('snapshot-netlink', 'bytesPerSocket'), max: 64, unit: ' B' },
 ];
 
