@@ -2,13 +2,13 @@
   "targets": [
     {
       "target_name": "sockscope",
-      "sources": ["native/addon.cc", "native/netlink_parse.cc", "native/netlink_reader.cc", "native/proc_reader.cc", "native/reader.cc"],
+      "sources": ["native/addon.cc", "native/netlink_parse.cc", "native/netlink_reader.cc", "native/proc_reader.cc", "native/reader.cc", "native/partition.cc", "native/pinned_pool.cc", "native/partitioned_reader.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-fvisibility=hidden", "-O2", "-Wall", "-Wextra"],
-      "conditions": [["OS!='linux'", {"sources!": ["native/addon.cc", "native/netlink_parse.cc", "native/netlink_reader.cc", "native/proc_reader.cc", "native/reader.cc"]}]]
+      "conditions": [["OS!='linux'", {"sources!": ["native/addon.cc", "native/netlink_parse.cc", "native/netlink_reader.cc", "native/proc_reader.cc", "native/reader.cc", "native/partition.cc", "native/pinned_pool.cc", "native/partitioned_reader.cc"]}]]
     }
   ]
 }

@@ -7,6 +7,7 @@
 #include <new>
 #include <utility>
 
+#include "partitioned_reader.h"
 #include "reader.h"
 #include "socket_table.h"
 
@@ -15,6 +16,9 @@ namespace {
 
 struct Request {
   ReadRequest read;
+  // The environment's partition threads and learned splits; shared so that a read still
+  // running when the environment goes away keeps them alive until it ends.
+  std::shared_ptr<PartitionedReader> parts;
 };
 
 Source source_of(const std::string& s) {
@@ -47,6 +51,7 @@ Request parse_request(const Napi::Object& o) {
   r.read.proc_root = o.Get("procRoot").As<Napi::String>().Utf8Value();
   r.read.info = o.Get("info").ToBoolean().Value();
   r.read.memory = o.Get("memory").ToBoolean().Value();
+  r.read.partitions = u32(o, "partitions");
   return r;
 }
 
@@ -147,6 +152,7 @@ Napi::Object outcome_to_js(Napi::Env env, const ReadOutcome& o) {
   d.Set("restarts", o.restarts);
   d.Set("filteredInUserspace", o.filtered_in_userspace);
   d.Set("combinedFamily", o.combined_family);
+  d.Set("partitions", o.partitions);
   return d;
 }
 
@@ -177,7 +183,7 @@ struct ReadJob {
   SocketTable table;
   ReadOutcome outcome;
   Error err;
-  void run() { err = guarded([&] { return read_table(req.read, table, outcome); }); }
+  void run() { err = guarded([&] { return read_table(req.read, table, outcome, req.parts.get()); }); }
   Napi::Value result(Napi::Env env) {
     size_t n = table.size();
     Napi::Object out = Napi::Object::New(env);
@@ -196,20 +202,29 @@ struct CountJob {
   StateCounts counts{};
   ReadOutcome outcome;
   Error err;
-  void run() { err = guarded([&] { return count_states(req.read, counts, outcome); }); }
+  void run() { err = guarded([&] { return count_states(req.read, counts, outcome, req.parts.get()); }); }
   Napi::Value result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("source", source_name(outcome.source));
     out.Set("inconsistent", outcome.inconsistent);
+    if (outcome.source == Source::kNetlink) out.Set("dump", outcome_to_js(env, outcome));
     out.Set("counts", counts_to_js(env, counts));
     return out;
   }
 };
 
+std::shared_ptr<PartitionedReader> partitioned_reader(Napi::Env env);
+
+Request request_of(const Napi::CallbackInfo& info) {
+  Request r = parse_request(info[0].As<Napi::Object>());
+  r.parts = partitioned_reader(info.Env());
+  return r;
+}
+
 template <typename Job>
 Napi::Value run_sync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Job job(parse_request(info[0].As<Napi::Object>()));
+  Job job(request_of(info));
   job.run();
   if (job.err) {
     to_js_error(env, job.err).ThrowAsJavaScriptException();
@@ -241,7 +256,7 @@ class Worker : public Napi::AsyncWorker {
 
 template <typename Job>
 Napi::Value run_async(const Napi::CallbackInfo& info) {
-  auto* worker = new Worker<Job>(info.Env(), parse_request(info[0].As<Napi::Object>()));
+  auto* worker = new Worker<Job>(info.Env(), request_of(info));
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
@@ -257,6 +272,9 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("countAsync", &Addon::CountAsync),
     });
   }
+  // Deleted with the environment (Napi::Addon instance data): the threads are joined then,
+  // or when the last read still running ends.
+  std::shared_ptr<PartitionedReader> parts = std::make_shared<PartitionedReader>();
 
  private:
   Napi::Value Read(const Napi::CallbackInfo& info) { return run_sync<ReadJob>(info); }
@@ -264,6 +282,10 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Count(const Napi::CallbackInfo& info) { return run_sync<CountJob>(info); }
   Napi::Value CountAsync(const Napi::CallbackInfo& info) { return run_async<CountJob>(info); }
 };
+
+std::shared_ptr<PartitionedReader> partitioned_reader(Napi::Env env) {
+  return env.GetInstanceData<Addon>()->parts;
+}
 
 }  // namespace
 }  // namespace sockscope

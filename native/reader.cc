@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "netlink_reader.h"
+#include "partitioned_reader.h"
 #include "proc_reader.h"
 
 namespace sockscope {
@@ -56,9 +57,11 @@ Error dispatch(const ReadRequest& req, ReadOutcome& o, Netlink&& nl, Proc&& pr) 
   o = ReadOutcome{};
   if (req.source == Source::kProc) return pr();
   netlink::DumpStats st;
-  Error e = with_diag_socket([&](int fd) { return nl(fd, st); });
+  uint32_t k = 1;
+  Error e = with_diag_socket([&](int fd) { return nl(fd, st, k); });
   if (!e) {
     note(st, o);
+    o.partitions = k;
     return e;
   }
   bool may_fall_back = req.source == Source::kAuto && !req.info && !req.memory;
@@ -78,24 +81,26 @@ bool netlink_unavailable(const Error& e) {
   }
 }
 
-Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& o) {
+Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& o, PartitionedReader* parts) {
   netlink::DumpRequest d = to_netlink(req);
-  return dispatch(
-      req, o, [&](int fd, netlink::DumpStats& st) { return netlink::dump_table(fd, d, out, &st); },
-      [&] {
-        out = SocketTable{};
-        return proc::read_tables(to_proc(req), out);
-      });
+  auto nl = [&](int fd, netlink::DumpStats& st, uint32_t& k) {
+    return parts ? parts->dump_table(req.partitions, fd, d, out, st, k) : netlink::dump_table(fd, d, out, &st);
+  };
+  return dispatch(req, o, nl, [&] {
+    out = SocketTable{};
+    return proc::read_tables(to_proc(req), out);
+  });
 }
 
-Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& o) {
+Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& o, PartitionedReader* parts) {
   netlink::DumpRequest d = to_netlink(req);
-  return dispatch(
-      req, o, [&](int fd, netlink::DumpStats& st) { return netlink::count_states(fd, d, out, &st); },
-      [&] {
-        out.fill(0);
-        return proc::count_states(to_proc(req), out);
-      });
+  auto nl = [&](int fd, netlink::DumpStats& st, uint32_t& k) {
+    return parts ? parts->count_states(req.partitions, fd, d, out, st, k) : netlink::count_states(fd, d, out, &st);
+  };
+  return dispatch(req, o, nl, [&] {
+    out.fill(0);
+    return proc::count_states(to_proc(req), out);
+  });
 }
 
 const char* source_name(Source s) {

@@ -33,6 +33,8 @@ export interface NativeRequest {
   /** Netlink extensions (snapshot only). */
   info: boolean;
   memory: boolean;
+  /** Netlink: 0 = auto, 1 = one dump, K >= 2 = K partitioned dumps. */
+  partitions: number;
 }
 
 export interface NativeColumns {
@@ -66,6 +68,8 @@ export interface DumpStats {
   filteredInUserspace: number;
   /** One walk of the hash answered for tcp and tcp6 (TCPDIAG_GETSOCK). */
   combinedFamily: boolean;
+  /** Dumps run in parallel, each over its own share of the ports, and merged (1: one dump). */
+  partitions: number;
 }
 
 export interface NativeTable {
@@ -81,6 +85,8 @@ export interface NativeTable {
 export interface NativeCounts {
   source: 'netlink' | 'proc';
   inconsistent: boolean;
+  /** Netlink only. */
+  dump?: DumpStats;
   /** Indexed by kernel state number; index 0 unused. */
   counts: number[];
 }

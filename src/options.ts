@@ -2,7 +2,7 @@
 import type { NativeRequest } from './native-types.js';
 import { toPortRanges, type PortSpec } from './ports.js';
 import { TCP_STATES, stateNumber, type TcpState } from './states.js';
-import { checkBoolean, checkKeys, checkList, checkObject, checkOneOf, checkString } from './validate.js';
+import { checkBoolean, checkKeys, checkList, checkObject, checkOneOf, checkString, invalid } from './validate.js';
 
 export const PROTOCOLS = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
 /** A kernel socket table: TCP or UDP, over IPv4 (`tcp`, `udp`) or IPv6 (`tcp6`, `udp6`). */
@@ -26,6 +26,14 @@ export interface ReadOptions {
   localPort?: PortSpec;
   /** Keep only sockets whose remote port matches, as for `localPort`. @default any port */
   remotePort?: PortSpec;
+  /**
+   * Netlink: split the dump by port into this many dumps run at once on pinned threads, merged
+   * into one result (see "Partitioned dumps" in the README). `'auto'` partitions over the CPUs
+   * the process may use (at most 4) once the previous read of the same tables and states had
+   * 4000 sockets or more; `1` always takes one dump; a number from 2 forces that many. A read
+   * with `localPort` or `remotePort` always takes one dump. @default 'auto'
+   */
+  partitions?: number | 'auto';
 }
 
 /** Options of a table read: what only netlink can add. */
@@ -36,7 +44,7 @@ export interface SnapshotOptions extends ReadOptions {
   memory?: boolean;
 }
 
-export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'localPort', 'remotePort'] as const;
+export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'localPort', 'remotePort', 'partitions'] as const;
 export const SNAPSHOT_OPTION_NAMES = [...READ_OPTION_NAMES, 'info', 'memory'] as const;
 
 const ALL_STATES_MASK = 0x1ffe;
@@ -53,6 +61,18 @@ function stateMask(states: readonly TcpState[] | undefined): number {
     const n = stateNumber(s);
     return mask | (1 << n) | (n === 3 ? 1 << 12 : 0);
   }, 0);
+}
+
+/** Most partitions a read may ask for: each one walks the whole hash, so more only cost. */
+export const MAX_PARTITIONS = 64;
+
+/** 0 for 'auto', else the count asked. */
+function partitionCount(value: unknown): number {
+  if (value === undefined || value === 'auto') return 0;
+  const what = `'auto' or an integer from 1 to ${MAX_PARTITIONS}`;
+  if (typeof value !== 'number') throw invalid(TypeError, what, 'partitions', value);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PARTITIONS) throw invalid(RangeError, what, 'partitions', value);
+  return value;
 }
 
 function pickSource(source: Source, procRoot: string | undefined, extensions: boolean): Source {
@@ -90,5 +110,6 @@ export function toNativeRequest(
     procRoot: procRoot ?? '/proc/net',
     info,
     memory,
+    partitions: partitionCount(o.partitions),
   };
 }

@@ -1,0 +1,71 @@
+// Partitioned dumps, the pure half: a port histogram learned from one read, the split of the
+// port space it suggests for the next, and the merge of the partitions' results. No syscalls.
+//
+// Why it pays (issue 9): a dump costs one walk of the established hash (W) plus a message per
+// socket (F). Messages are filled outside the bucket locks, so K dumps on K cores, each asking
+// for a disjoint set of ports, cost about W + F/K instead of W + F.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "socket_table.h"
+
+namespace sockscope::partition {
+
+// 64 ports per bucket: 1024 buckets per side, 4 KiB each, so counting stays in L1.
+constexpr int kBucketShift = 6;
+constexpr size_t kBuckets = 65536 >> kBucketShift;
+
+struct PortHistogram {
+  std::array<uint32_t, kBuckets> local{}, remote{};
+  uint64_t rows = 0;
+  void add(uint16_t local_port, uint16_t remote_port) {
+    ++local[local_port >> kBucketShift], ++remote[remote_port >> kBucketShift], ++rows;
+  }
+  void merge(const PortHistogram& o);
+};
+
+enum class Side : uint8_t { kLocal, kRemote };
+
+// Partition i asks for ports ranges[i] on `side`; the ranges are disjoint and cover 0..65535.
+struct Split {
+  Side side = Side::kLocal;
+  std::vector<PortRange> ranges;
+};
+
+// Equal widths of the port space: the guess before anything was learned.
+Split even_split(size_t k);
+// Cuts at the histogram's quantiles, on the side where they balance best: ephemeral ports
+// cluster, and on a server every inbound socket shares the listener's local port.
+Split balanced_split(const PortHistogram& h, size_t k);
+// The filter partition i sends to the kernel.
+PortFilter partition_filter(const Split& s, size_t i);
+
+// Open-addressing set of socket cookies, to drop a socket two partitions both saw (it moved
+// between them during the walks). Cookie 0 (none) is never a duplicate.
+class CookieSet {
+ public:
+  explicit CookieSet(size_t expected);
+  bool insert(uint64_t cookie);  // false when already present
+
+ private:
+  std::vector<uint64_t> slots_;
+  size_t mask_;
+};
+
+// What a counting partition keeps per row, so duplicates can be taken off the counts.
+struct CookieLog {
+  std::vector<uint64_t> cookie;
+  std::vector<uint8_t> state;
+};
+
+// Sums the partitions' counts, taking off every row whose cookie an earlier one had.
+void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs,
+                  StateCounts& out);
+// Concatenates the partitions' tables into out, dropping rows whose cookie came before.
+void merge_tables(std::vector<SocketTable>& parts, SocketTable& out);
+
+}  // namespace sockscope::partition

@@ -1,0 +1,61 @@
+// Netlink dumps split by port across threads (issue 9), behind the same calls as one dump.
+// A PartitionedReader belongs to one owner (the addon instance of one JS environment): it holds
+// the pinned threads and what earlier reads taught (row count, port histogram), per request
+// shape. Thread-safe: concurrent reads share what was learned; the threads serve one read at a
+// time, and a read that finds them busy takes the single dump. Plain C++, no N-API.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "netlink_reader.h"
+#include "partition.h"
+#include "pinned_pool.h"
+
+namespace sockscope {
+
+// Below this many rows in the previous read of the same shape, `auto` takes the single dump.
+// Measured with bench/partition-crossover.mjs (see there): on 2 cores, K = 2 first wins at
+// about this size; under it the threads' wake-up and the merge cost more than half the fill.
+constexpr uint64_t kPartitionMinRows = 4000;
+// `auto` uses at most this many partitions: each one walks the whole hash (W), so past a few
+// the walks' CPU time grows while the saving F/K - F/(K+1) shrinks.
+constexpr size_t kMaxAutoPartitions = 4;
+
+class PartitionedReader {
+ public:
+  PartitionedReader();
+
+  // asked: 0 = auto (K = min(CPUs allowed, kMaxAutoPartitions) once the previous read of this
+  // shape had kPartitionMinRows rows), 1 = one dump, K >= 2 = K partitions whatever the size.
+  // A request with its own port filter always takes one dump. used = the K that ran.
+  Error dump_table(uint32_t asked, int fd, const netlink::DumpRequest& req, SocketTable& out,
+                   netlink::DumpStats& st, uint32_t& used);
+  Error count_states(uint32_t asked, int fd, const netlink::DumpRequest& req, StateCounts& out,
+                     netlink::DumpStats& st, uint32_t& used);
+
+  size_t auto_partitions() const { return auto_k_; }
+
+ private:
+  struct Learned {
+    uint64_t rows = 0;
+    partition::PortHistogram histogram;
+  };
+  template <class Single, class Parts>
+  Error read(uint32_t asked, const netlink::DumpRequest& req, uint32_t& used, Single&& single, Parts&& parts);
+  size_t choose(uint32_t asked, const netlink::DumpRequest& req);
+  partition::Split split_for(const netlink::DumpRequest& req, size_t k);
+  void learn(const netlink::DumpRequest& req, const partition::PortHistogram& h);
+  Error run_parts(size_t k, const std::function<Error(size_t)>& dump);
+
+  std::vector<int> cpus_;
+  size_t auto_k_ = 1;
+  std::mutex learned_m_;
+  std::map<uint64_t, Learned> learned_;  // by request shape (tables, states)
+  std::mutex pool_m_;                    // one partitioned read at a time
+  std::unique_ptr<PinnedPool> pool_;
+};
+
+}  // namespace sockscope
