@@ -17,9 +17,12 @@
 namespace sockscope {
 
 // Below this many rows in the previous read of the same shape, `auto` takes the single dump.
-// Measured with bench/partition-crossover.mjs (see there): on 2 cores, K = 2 first wins at
-// about this size; under it the threads' wake-up and the merge cost more than half the fill.
-constexpr uint64_t kPartitionMinRows = 4000;
+// Measured with bench/partition-crossover.mjs (2 cores, Linux 6.18, medians of 300 sync reads,
+// K = 2 vs one dump, ms): 501 rows 0.73 vs 0.38 (counts); 2135: 1.45 vs 1.21; 4315: 1.93 vs
+// 1.58 (table 2.03 vs 2.07); 8675: 3.00 vs 3.17 (table 3.93 vs 3.96); 17395: 9.9 vs 11.3.
+// Under ~8000 rows the second socket, its walk of the hash and the threads' wake-up cost more
+// than half the fill saves; the loss there is under 0.4 ms either way.
+constexpr uint64_t kPartitionMinRows = 8000;
 // `auto` uses at most this many partitions: each one walks the whole hash (W), so past a few
 // the walks' CPU time grows while the saving F/K - F/(K+1) shrinks.
 constexpr size_t kMaxAutoPartitions = 4;
