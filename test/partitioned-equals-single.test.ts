@@ -101,6 +101,19 @@ function stableCompare(options: ReadOptions, k: number) {
   throw new Error('the namespace never held still for three reads');
 }
 
+// Likewise for tables: our sockets may still be closing (FIN_WAIT2 to TIME_WAIT).
+async function stableTables(k: number, ports: Set<number>) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const one = snapshotSync({ protocols: [...ALL], partitions: 1 });
+    const split = snapshotSync({ protocols: [...ALL], partitions: k });
+    const splitAsync = await snapshot({ protocols: [...ALL], partitions: k, info: true, memory: true });
+    const after = snapshotSync({ protocols: [...ALL], partitions: 1 });
+    if (JSON.stringify(rowKeys(one, ports)) === JSON.stringify(rowKeys(after, ports))) return { one, split, splitAsync };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('our sockets never held still for four reads');
+}
+
 describe.skipIf(!netlinkReady)('partitioned dumps equal the single dump', () => {
   let world: World;
   beforeAll(async () => {
@@ -127,9 +140,7 @@ describe.skipIf(!netlinkReady)('partitioned dumps equal the single dump', () => 
     });
 
     it(`tables: the same rows, every column, no cookie twice: K = ${k}`, async () => {
-      const one = snapshotSync({ protocols: [...ALL], partitions: 1 });
-      const split = snapshotSync({ protocols: [...ALL], partitions: k });
-      const splitAsync = await snapshot({ protocols: [...ALL], partitions: k, info: true, memory: true });
+      const { one, split, splitAsync } = await stableTables(k, world.ports);
       expect(split.dump!.partitions).toBe(k);
       expect(rowKeys(split, world.ports)).toEqual(rowKeys(one, world.ports));
       expect(rowKeys(splitAsync, world.ports)).toEqual(rowKeys(one, world.ports));
