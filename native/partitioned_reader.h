@@ -51,6 +51,7 @@ class PartitionedReader {
   size_t choose(uint32_t asked, const netlink::DumpRequest& req);
   partition::Split split_for(const netlink::DumpRequest& req, size_t k);
   void learn(const netlink::DumpRequest& req, const partition::PortHistogram& h);
+  uint64_t expected_rows(const netlink::DumpRequest& req);
   Error run_parts(size_t k, const std::function<Error(size_t)>& dump);
 
   std::vector<int> cpus_;
