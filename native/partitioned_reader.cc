@@ -87,11 +87,50 @@ Error PartitionedReader::run_parts(size_t k, const std::function<Error(size_t)>&
   return e;
 }
 
+namespace {
+
+// A table read: one dump, or one table per partition concatenated.
+struct TableJob {
+  SocketTable& out;
+  uint64_t expected;  // rows, from the previous read of this shape
+  std::vector<SocketTable> tables;
+
+  Error single(int fd, const DumpRequest& r, DumpStats& st) {
+    out.reserve(expected * 5 / 4);  // grown once, not doubled and copied ~17 times
+    return netlink::dump_table(fd, r, out, &st);
+  }
+  // Room for a balanced share in each partition, so none grows by copying; and for all rows in
+  // the first, so the others append to it without moving it.
+  void begin(size_t k) {
+    tables.resize(k);
+    for (size_t i = 0; i < k; ++i) tables[i].reserve(expected * 5 / 4 / (i == 0 ? 1 : k));
+  }
+  Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) { return netlink::dump_table(fd, p, tables[i], &st); }
+  void merge() { partition::merge_tables(tables, out); }
+};
+
+// A count: one dump, or per-partition counts summed, each row's cookie logged to drop doubles.
+struct CountJob {
+  StateCounts& out;
+  std::vector<StateCounts> counts;
+  std::vector<partition::CookieLog> logs;
+
+  Error single(int fd, const DumpRequest& r, DumpStats& st) { return netlink::count_states(fd, r, out, &st); }
+  void begin(size_t k) { counts.resize(k), logs.resize(k); }
+  Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) {
+    p.cookies = &logs[i];
+    return netlink::count_states(fd, p, counts[i], &st);
+  }
+  void merge() { partition::merge_counts(counts, logs, out); }
+};
+
+}  // namespace
+
 // The single dump, or K partitions when chosen and the threads are free; either way the port
 // histogram is learned for the next read (not from a request with its own port filter, whose
 // rows say nothing of the whole table's spread).
-template <class Single, class Parts>
-Error PartitionedReader::read(uint32_t asked, const DumpRequest& req, uint32_t& used, Single&& single, Parts&& parts) {
+template <class Job>
+Error PartitionedReader::read(uint32_t asked, int fd, const DumpRequest& req, DumpStats& st, uint32_t& used, Job& job) {
   size_t k = choose(asked, req);
   std::unique_lock<std::mutex> pool_lock(pool_m_, std::defer_lock);
   if (k > 1 && !pool_lock.try_lock()) k = 1;
@@ -100,57 +139,38 @@ Error PartitionedReader::read(uint32_t asked, const DumpRequest& req, uint32_t& 
   partition::PortHistogram h;
   DumpRequest r = req;
   r.histogram = learning ? &h : nullptr;
-  Error e = k == 1 ? single(r) : parts(r, split_for(req, k), k, h);
+  Error e = k == 1 ? job.single(fd, r, st) : read_parts(k, fd, r, st, h, job);
   if (!e && learning) learn(req, h);
   return e;
 }
 
+template <class Job>
+Error PartitionedReader::read_parts(size_t k, int fd, const DumpRequest& r, DumpStats& st, partition::PortHistogram& h, Job& job) {
+  partition::Split split = split_for(r, k);
+  std::vector<DumpStats> stats(k);
+  std::vector<partition::PortHistogram> hists(k);
+  job.begin(k);
+  Error e = run_parts(k, [&](size_t i) {
+    DumpRequest p = r;
+    p.ports = partition::partition_filter(split, i), p.histogram = &hists[i];
+    return on_own_socket(i, fd, [&](int f) { return job.part(i, f, p, stats[i]); });
+  });
+  if (e) return e;
+  for (size_t i = 0; i < k; ++i) add_stats(st, stats[i], i == 0), h.merge(hists[i]);
+  job.merge();
+  return {};
+}
+
 Error PartitionedReader::dump_table(uint32_t asked, int fd, const DumpRequest& req, SocketTable& out,
                                     DumpStats& st, uint32_t& used) {
-  auto single = [&](const DumpRequest& r) {
-    out.reserve(expected_rows(req) * 5 / 4);  // grown once, not doubled and copied ~17 times
-    return netlink::dump_table(fd, r, out, &st);
-  };
-  auto parts = [&](const DumpRequest& r, const partition::Split& split, size_t k, partition::PortHistogram& h) {
-    std::vector<SocketTable> tables(k);
-    // Room for a balanced share in each partition, so none grows by copying; and for all rows
-    // in the first, so the others append to it without moving it.
-    uint64_t expected = expected_rows(req) * 5 / 4;
-    for (size_t i = 0; i < k; ++i) tables[i].reserve(i == 0 ? expected : expected / k);
-    std::vector<DumpStats> stats(k);
-    std::vector<partition::PortHistogram> hists(k);
-    Error e = run_parts(k, [&](size_t i) {
-      DumpRequest p = r;
-      p.ports = partition::partition_filter(split, i), p.histogram = &hists[i];
-      return on_own_socket(i, fd, [&](int f) { return netlink::dump_table(f, p, tables[i], &stats[i]); });
-    });
-    if (e) return e;
-    for (size_t i = 0; i < k; ++i) add_stats(st, stats[i], i == 0), h.merge(hists[i]);
-    partition::merge_tables(tables, out);
-    return Error{};
-  };
-  return read(asked, req, used, single, parts);
+  TableJob job{out, expected_rows(req), {}};
+  return read(asked, fd, req, st, used, job);
 }
 
 Error PartitionedReader::count_states(uint32_t asked, int fd, const DumpRequest& req, StateCounts& out,
                                       DumpStats& st, uint32_t& used) {
-  auto single = [&](const DumpRequest& r) { return netlink::count_states(fd, r, out, &st); };
-  auto parts = [&](const DumpRequest& r, const partition::Split& split, size_t k, partition::PortHistogram& h) {
-    std::vector<StateCounts> counts(k);
-    std::vector<partition::CookieLog> logs(k);
-    std::vector<DumpStats> stats(k);
-    std::vector<partition::PortHistogram> hists(k);
-    Error e = run_parts(k, [&](size_t i) {
-      DumpRequest p = r;
-      p.ports = partition::partition_filter(split, i), p.histogram = &hists[i], p.cookies = &logs[i];
-      return on_own_socket(i, fd, [&](int f) { return netlink::count_states(f, p, counts[i], &stats[i]); });
-    });
-    if (e) return e;
-    for (size_t i = 0; i < k; ++i) add_stats(st, stats[i], i == 0), h.merge(hists[i]);
-    partition::merge_counts(counts, logs, out);
-    return Error{};
-  };
-  return read(asked, req, used, single, parts);
+  CountJob job{out, {}, {}};
+  return read(asked, fd, req, st, used, job);
 }
 
 }  // namespace sockscope

@@ -46,8 +46,11 @@ class PartitionedReader {
     uint64_t rows = 0;
     partition::PortHistogram histogram;
   };
-  template <class Single, class Parts>
-  Error read(uint32_t asked, const netlink::DumpRequest& req, uint32_t& used, Single&& single, Parts&& parts);
+  template <class Job>
+  Error read(uint32_t asked, int fd, const netlink::DumpRequest& req, netlink::DumpStats& st, uint32_t& used, Job& job);
+  template <class Job>
+  Error read_parts(size_t k, int fd, const netlink::DumpRequest& r, netlink::DumpStats& st,
+                   partition::PortHistogram& h, Job& job);
   size_t choose(uint32_t asked, const netlink::DumpRequest& req);
   partition::Split split_for(const netlink::DumpRequest& req, size_t k);
   void learn(const netlink::DumpRequest& req, const partition::PortHistogram& h);
