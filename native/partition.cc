@@ -7,8 +7,6 @@
 namespace sockscope::partition {
 namespace {
 
-constexpr uint32_t kPorts = 65536;
-
 // The last bucket of each partition but the last: where the running total is nearest j/k of
 // all rows, each partition keeping at least one bucket.
 std::vector<size_t> quantile_cuts(const std::array<uint32_t, kBuckets>& b, uint64_t total, size_t k) {
@@ -28,27 +26,76 @@ std::vector<size_t> quantile_cuts(const std::array<uint32_t, kBuckets>& b, uint6
   return cuts;
 }
 
-// The rows of the fullest partition, had the cuts been used on these rows.
-uint64_t heaviest(const std::array<uint32_t, kBuckets>& b, const std::vector<size_t>& cuts) {
-  uint64_t worst = 0, sum = 0;
-  size_t c = 0;
-  for (size_t i = 0; i < kBuckets; ++i) {
-    sum += b[i];
-    if (c < cuts.size() && i == cuts[c]) worst = std::max(worst, sum), sum = 0, ++c;
+using Buckets = std::array<uint32_t, kBuckets>;
+using Owners = std::vector<uint8_t>;  // the partition of each bucket
+
+Owners from_cuts(const std::vector<size_t>& cuts) {
+  Owners owner(kBuckets);
+  for (size_t i = 0, p = 0; i < kBuckets; ++i) {
+    owner[i] = static_cast<uint8_t>(p);
+    if (p < cuts.size() && i == cuts[p]) ++p;
   }
-  return std::max(worst, sum);
+  return owner;
 }
 
-Split from_cuts(Side side, const std::vector<size_t>& cuts) {
+std::vector<uint64_t> loads(const Buckets& b, const Owners& owner, size_t k) {
+  std::vector<uint64_t> n(k);
+  for (size_t i = 0; i < kBuckets; ++i) n[owner[i]] += b[i];
+  return n;
+}
+
+struct Run {
+  size_t first = 0, end = 0;
+};
+
+// The run of consecutive buckets of partition `from` whose rows come nearest `want`, never all
+// of its buckets (a partition with no port would ask for every port). Empty if none helps.
+Run nearest_run(const Buckets& b, const Owners& owner, uint8_t from, uint64_t want) {
+  size_t owned = static_cast<size_t>(std::count(owner.begin(), owner.end(), from));
+  Run best;
+  uint64_t best_err = want, sum = 0;
+  for (size_t x = 0, y = 0; y < kBuckets; ++y) {
+    if (owner[y] != from) {
+      x = y + 1, sum = 0;
+      continue;
+    }
+    sum += b[y];
+    for (;;) {
+      uint64_t err = sum > want ? sum - want : want - sum;
+      if (err < best_err && y + 1 - x < owned) best = {x, y + 1}, best_err = err;
+      if (sum <= want || x > y) break;
+      sum -= b[x++];
+    }
+  }
+  return best;
+}
+
+// A cut can be no finer than a bucket, and one hot port (a listener's) fills a bucket alone:
+// at each cut, the rows the partitions before it have too many (or too few) move across as a
+// run of other buckets, so each partition is at most three ranges.
+void rebalance(const Buckets& b, uint64_t total, size_t k, Owners& owner) {
+  for (size_t j = 1; j < k; ++j) {
+    std::vector<uint64_t> n = loads(b, owner, k);
+    uint64_t before = 0;
+    for (size_t p = 0; p < j; ++p) before += n[p];
+    uint64_t target = total * j / k;
+    bool over = before > target;
+    uint8_t from = static_cast<uint8_t>(over ? j - 1 : j), to = static_cast<uint8_t>(over ? j : j - 1);
+    Run r = nearest_run(b, owner, from, over ? before - target : target - before);
+    for (size_t i = r.first; i < r.end; ++i) owner[i] = to;
+  }
+}
+
+Split from_owners(Side side, const Owners& owner, size_t k) {
   Split s;
   s.side = side;
-  uint32_t lo = 0;
-  for (size_t c : cuts) {
-    uint32_t end = static_cast<uint32_t>(c + 1) << kBucketShift;
-    s.ranges.push_back({static_cast<uint16_t>(lo), static_cast<uint16_t>(end - 1)});
-    lo = end;
+  s.parts.resize(k);
+  for (size_t i = 0; i < kBuckets;) {
+    size_t end = i;
+    while (end < kBuckets && owner[end] == owner[i]) ++end;
+    s.parts[owner[i]].push_back({static_cast<uint16_t>(i << kBucketShift), static_cast<uint16_t>((end << kBucketShift) - 1)});
+    i = end;
   }
-  s.ranges.push_back({static_cast<uint16_t>(lo), static_cast<uint16_t>(kPorts - 1)});
   return s;
 }
 
@@ -64,20 +111,23 @@ void PortHistogram::merge(const PortHistogram& o) {
 Split even_split(size_t k) {
   std::vector<size_t> cuts;
   for (size_t j = 1; j < k; ++j) cuts.push_back(kBuckets * j / k - 1);
-  return from_cuts(Side::kLocal, cuts);
+  return from_owners(Side::kLocal, from_cuts(cuts), k);
 }
 
 Split balanced_split(const PortHistogram& h, size_t k) {
   if (h.rows == 0 || k < 2) return even_split(k);
-  std::vector<size_t> local = quantile_cuts(h.local, h.rows, k);
-  std::vector<size_t> remote = quantile_cuts(h.remote, h.rows, k);
-  bool use_remote = heaviest(h.remote, remote) < heaviest(h.local, local);
-  return use_remote ? from_cuts(Side::kRemote, remote) : from_cuts(Side::kLocal, local);
+  Owners local = from_cuts(quantile_cuts(h.local, h.rows, k));
+  Owners remote = from_cuts(quantile_cuts(h.remote, h.rows, k));
+  rebalance(h.local, h.rows, k, local);
+  rebalance(h.remote, h.rows, k, remote);
+  std::vector<uint64_t> nl = loads(h.local, local, k), nr = loads(h.remote, remote, k);
+  bool use_remote = *std::max_element(nr.begin(), nr.end()) < *std::max_element(nl.begin(), nl.end());
+  return use_remote ? from_owners(Side::kRemote, remote, k) : from_owners(Side::kLocal, local, k);
 }
 
 PortFilter partition_filter(const Split& s, size_t i) {
   PortFilter f;
-  (s.side == Side::kLocal ? f.local : f.remote).push_back(s.ranges[i]);
+  (s.side == Side::kLocal ? f.local : f.remote) = s.parts[i];
   return f;
 }
 

@@ -30,16 +30,18 @@ struct PortHistogram {
 
 enum class Side : uint8_t { kLocal, kRemote };
 
-// Partition i asks for ports ranges[i] on `side`; the ranges are disjoint and cover 0..65535.
+// Partition i asks for the ports in parts[i] (one to three ranges) on `side`; together the
+// parts cover 0..65535, each port once.
 struct Split {
   Side side = Side::kLocal;
-  std::vector<PortRange> ranges;
+  std::vector<std::vector<PortRange>> parts;
 };
 
 // Equal widths of the port space: the guess before anything was learned.
 Split even_split(size_t k);
-// Cuts at the histogram's quantiles, on the side where they balance best: ephemeral ports
-// cluster, and on a server every inbound socket shares the listener's local port.
+// Cuts at the histogram's quantiles, then evens out what a cut cannot split (a hot port) by
+// moving a run of buckets across, on the side that balances best: ephemeral ports cluster,
+// and on a server every inbound socket shares the listener's local port.
 Split balanced_split(const PortHistogram& h, size_t k);
 // The filter partition i sends to the kernel.
 PortFilter partition_filter(const Split& s, size_t i);

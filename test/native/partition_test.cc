@@ -17,27 +17,29 @@ namespace {
 
 // Rows per partition had `split` been used on these (local, remote) ports.
 std::vector<size_t> loads(const Split& s, const std::vector<std::pair<uint16_t, uint16_t>>& rows) {
-  std::vector<size_t> n(s.ranges.size());
+  std::vector<size_t> n(s.parts.size());
   for (auto [l, r] : rows)
-    for (size_t i = 0; i < s.ranges.size(); ++i) n[i] += partition_filter(s, i).matches(l, r);
+    for (size_t i = 0; i < s.parts.size(); ++i) n[i] += partition_filter(s, i).matches(l, r);
   return n;
 }
 
+// Every port in exactly one partition, and no partition without ports (it would ask for all).
 bool covers_all_ports_once(const Split& s) {
-  uint32_t next = 0;
-  for (const PortRange& r : s.ranges) {
-    if (r.lo != next || r.hi < r.lo) return false;
-    next = r.hi + 1u;
+  std::vector<int> seen(65536);
+  for (const std::vector<PortRange>& part : s.parts) {
+    if (part.empty() || part.size() > 3) return false;
+    for (const PortRange& r : part)
+      for (uint32_t p = r.lo; p <= r.hi; ++p) ++seen[p];
   }
-  return next == 65536;
+  return std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; });
 }
 
 void test_even_split() {
   for (size_t k : {1, 2, 3, 4, 7}) {
     Split s = even_split(k);
-    CHECK(s.ranges.size() == k && covers_all_ports_once(s), "even split of " + std::to_string(k) + " covers 0..65535 once");
+    CHECK(s.parts.size() == k && covers_all_ports_once(s), "even split of " + std::to_string(k) + " covers 0..65535 once");
   }
-  CHECK(even_split(2).ranges[0].hi == 32767, "two halves at 32768");
+  CHECK(even_split(2).parts[0].size() == 1 && even_split(2).parts[0][0].hi == 32767, "two halves at 32768");
 }
 
 // A client-heavy host: ephemeral local ports in 32768..60999, a few remote service ports.
@@ -70,6 +72,24 @@ void test_balanced_server() {
   CHECK(n[0] > 14000 && n[1] > 14000, "server: balanced");
 }
 
+// The bench fixture's shape: pairs to 15 listeners, so each listener port holds ~3.3% of the
+// rows on each side, the other ends ephemeral. A cut cannot split a hot port; moving a run of
+// ephemeral buckets across evens the parts out anyway.
+void test_balanced_hot_ports() {
+  std::vector<std::pair<uint16_t, uint16_t>> rows;
+  PortHistogram h;
+  for (uint32_t i = 0; i < 90000; ++i) {
+    uint16_t listener = static_cast<uint16_t>(33000 + (i % 15) * 1777), ephemeral = static_cast<uint16_t>(32768 + (i * 7919) % 28232);
+    for (auto [l, r] : {std::pair{listener, ephemeral}, std::pair{ephemeral, listener}}) rows.push_back({l, r}), h.add(l, r);
+  }
+  for (size_t k : {2, 3, 4}) {
+    Split s = balanced_split(h, k);
+    std::vector<size_t> n = loads(s, rows);
+    CHECK(covers_all_ports_once(s), "hot ports: the parts cover every port once, k=" + std::to_string(k));
+    for (size_t x : n) CHECK(x > rows.size() / k * 99 / 100 && x < rows.size() / k * 101 / 100, "hot ports: balanced within 1%, k=" + std::to_string(k) + ": " + std::to_string(x));
+  }
+}
+
 void test_degenerate_histograms() {
   PortHistogram empty;
   CHECK(covers_all_ports_once(balanced_split(empty, 3)), "no rows: even split");
@@ -77,7 +97,7 @@ void test_degenerate_histograms() {
   for (int i = 0; i < 100; ++i) one.add(8080, 8080);
   for (size_t k : {2, 4, 16}) {
     Split s = balanced_split(one, k);
-    CHECK(s.ranges.size() == k && covers_all_ports_once(s), "one hot port: still k disjoint non-empty ranges, k=" + std::to_string(k));
+    CHECK(s.parts.size() == k && covers_all_ports_once(s), "one hot port: still k disjoint non-empty parts, k=" + std::to_string(k));
   }
 }
 
@@ -166,6 +186,7 @@ int main() {
   test_even_split();
   test_balanced_ephemeral();
   test_balanced_server();
+  test_balanced_hot_ports();
   test_degenerate_histograms();
   test_cookie_set();
   test_merge_counts();
