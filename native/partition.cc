@@ -110,7 +110,8 @@ void PortHistogram::merge(const PortHistogram& o) {
 
 Split even_split(size_t k) {
   std::vector<size_t> cuts;
-  for (size_t j = 1; j < k; ++j) cuts.push_back(kBuckets * j / k - 1);
+  size_t lo = kEphemeralLow >> kBucketShift, width = (kEphemeralHigh >> kBucketShift) + 1 - lo;
+  for (size_t j = 1; j < k; ++j) cuts.push_back(lo + width * j / k - 1);
   return from_owners(Side::kLocal, from_cuts(cuts), k);
 }
 

@@ -37,7 +37,10 @@ struct Split {
   std::vector<std::vector<PortRange>> parts;
 };
 
-// Equal widths of the port space: the guess before anything was learned.
+// Linux's default ip_local_port_range: where a host's own ends of its connections sit.
+constexpr uint16_t kEphemeralLow = 32768, kEphemeralHigh = 60999;
+// The guess before anything was learned: the local ephemeral range cut in k equal widths, the
+// ports below it going to the first part and those above to the last.
 Split even_split(size_t k);
 // Cuts at the histogram's quantiles, then evens out what a cut cannot split (a hot port) by
 // moving a run of buckets across, on the side that balances best: ephemeral ports cluster,

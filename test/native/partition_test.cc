@@ -39,7 +39,9 @@ void test_even_split() {
     Split s = even_split(k);
     CHECK(s.parts.size() == k && covers_all_ports_once(s), "even split of " + std::to_string(k) + " covers 0..65535 once");
   }
-  CHECK(even_split(2).parts[0].size() == 1 && even_split(2).parts[0][0].hi == 32767, "two halves at 32768");
+  Split two = even_split(2);
+  CHECK(two.parts[0].size() == 1 && two.parts[0][0].lo == 0 && two.parts[0][0].hi == 46911 && two.parts[1][0].hi == 65535,
+        "two halves of the ephemeral range 32768-60999, cut on a bucket edge");
 }
 
 // A client-heavy host: ephemeral local ports in 32768..60999, a few remote service ports.
