@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "netns.h"
+#include "partitioned_reader.h"
 #include "process_map.h"
 #include "queue_of.h"
 #include "reader.h"
@@ -21,6 +22,9 @@ struct Request {
   bool processes = false;    // also find each socket's owning processes (snapshot's processes: true)
   std::string process_root;  // where the process directories are: /proc, or a recorded tree
   std::string netns;         // a namespace file to read inside, or empty for the caller's
+  // The environment's partition threads and learned splits; shared so that a read still
+  // running when the environment goes away keeps them alive until it ends.
+  std::shared_ptr<PartitionedReader> parts;
 };
 
 Source source_of(const std::string& s) {
@@ -61,6 +65,7 @@ Request parse_request(const Napi::Object& o) {
     r.netns = o.Get("netns").As<Napi::String>().Utf8Value();
     r.read.proc_root = netns::kThreadProcNet;  // read by the thread that joined the namespace
   }
+  r.read.partitions = u32(o, "partitions");
   return r;
 }
 
@@ -161,6 +166,7 @@ Napi::Object outcome_to_js(Napi::Env env, const ReadOutcome& o) {
   d.Set("restarts", o.restarts);
   d.Set("filteredInUserspace", o.filtered_in_userspace);
   d.Set("combinedFamily", o.combined_family);
+  d.Set("partitions", o.partitions);
   return d;
 }
 
@@ -215,7 +221,7 @@ struct ReadJob {
   void run() {
     err = guarded([&] {
       return in_namespace(req, [&] {
-        Error e = read_table(req.read, table, outcome);
+        Error e = read_table(req.read, table, outcome, req.parts.get());
         // Right after the table, on the same thread: the fewer sockets closed in between, the better.
         if (!e && req.processes) e = procs::scan_owners(table.inode, req.process_root, owners);
         return e;
@@ -242,21 +248,32 @@ struct CountJob {
   ReadOutcome outcome;
   Error err;
   void run() {
-    err = guarded([&] { return in_namespace(req, [&] { return count_states(req.read, counts, outcome); }); });
+    err = guarded([&] { return in_namespace(req, [&] { return count_states(req.read, counts, outcome, req.parts.get()); }); });
   }
   Napi::Value result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("source", source_name(outcome.source));
     out.Set("inconsistent", outcome.inconsistent);
+    if (outcome.source == Source::kNetlink) out.Set("dump", outcome_to_js(env, outcome));
     out.Set("counts", counts_to_js(env, counts));
     return out;
   }
 };
 
+std::shared_ptr<PartitionedReader> partitioned_reader(Napi::Env env);
+
+Request request_of(const Napi::CallbackInfo& info) {
+  Request r = parse_request(info[0].As<Napi::Object>());
+  // Partition threads live in the caller's namespace, and a netlink socket belongs to the
+  // namespace of the thread that opens it: a read inside another namespace takes one dump.
+  if (r.netns.empty()) r.parts = partitioned_reader(info.Env());
+  return r;
+}
+
 template <typename Job>
 Napi::Value run_sync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Job job(parse_request(info[0].As<Napi::Object>()));
+  Job job(request_of(info));
   job.run();
   if (job.err) {
     to_js_error(env, job.err).ThrowAsJavaScriptException();
@@ -288,7 +305,7 @@ class Worker : public Napi::AsyncWorker {
 
 template <typename Job>
 Napi::Value run_async(const Napi::CallbackInfo& info) {
-  auto* worker = new Worker<Job>(info.Env(), parse_request(info[0].As<Napi::Object>()));
+  auto* worker = new Worker<Job>(info.Env(), request_of(info));
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
@@ -331,6 +348,9 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("queueOf", &Addon::QueueOf),
     });
   }
+  // Deleted with the environment (Napi::Addon instance data): the threads are joined then,
+  // or when the last read still running ends.
+  std::shared_ptr<PartitionedReader> parts = std::make_shared<PartitionedReader>();
 
  private:
   Napi::Value Read(const Napi::CallbackInfo& info) { return run_sync<ReadJob>(info); }
@@ -339,6 +359,10 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value CountAsync(const Napi::CallbackInfo& info) { return run_async<CountJob>(info); }
   Napi::Value QueueOf(const Napi::CallbackInfo& info) { return queue_of(info); }
 };
+
+std::shared_ptr<PartitionedReader> partitioned_reader(Napi::Env env) {
+  return env.GetInstanceData<Addon>()->parts;
+}
 
 }  // namespace
 }  // namespace sockscope

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "netlink_reader.h"
+#include "partition.h"
 
 namespace sockscope::netlink {
 
@@ -30,6 +31,9 @@ StateMask effective_states(StateMask m);
 struct Sink {
   SocketTable* table = nullptr;
   StateCounts* counts = nullptr;
+  // Observers (may be null): every stored row's ports; with counts, each row's cookie and state.
+  partition::PortHistogram* histogram = nullptr;
+  partition::CookieLog* cookies = nullptr;
   uint32_t filtered = 0;  // rows the kernel sent although the request excluded them
 };
 
@@ -46,6 +50,8 @@ void rollback(Sink& s, const Mark& m);
 void reset_table(SocketTable& t, bool info, bool memory);
 // True when every column holds exactly t.size() rows (16 bytes each for addresses).
 bool columns_consistent(const SocketTable& t);
+// Appends src's rows r where keep[r] != 0 to dst (same extension columns).
+void append_rows(SocketTable& dst, const SocketTable& src, const std::vector<uint8_t>& keep);
 
 // The state of one dump walk: which answers are ours and where their rows go.
 struct Walk {

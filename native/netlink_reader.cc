@@ -216,7 +216,7 @@ int open_diag_socket(Error& err) {
 
 Error dump_table(int fd, const DumpRequest& req, SocketTable& out, DumpStats* stats, std::string* record) {
   Sink sink;
-  sink.table = &out;
+  sink.table = &out, sink.histogram = req.histogram;
   reset_table(out, req.info, req.memory);
   Error e = dump_into(fd, req, sink, stats, record);
   if (e) reset_table(out, req.info, req.memory);  // never half a table
@@ -227,7 +227,7 @@ Error count_states(int fd, const DumpRequest& req, StateCounts& out, DumpStats* 
   DumpRequest bare = req;
   bare.info = bare.memory = false;
   Sink sink;
-  sink.counts = &out;
+  sink.counts = &out, sink.histogram = req.histogram, sink.cookies = req.cookies;
   out.fill(0);
   Error e = dump_into(fd, bare, sink, stats, nullptr);
   if (e) out.fill(0);

@@ -21,6 +21,11 @@
 
 #include "socket_table.h"
 
+namespace sockscope::partition {
+struct PortHistogram;
+struct CookieLog;
+}  // namespace sockscope::partition
+
 namespace sockscope::netlink {
 
 struct DumpRequest {
@@ -36,6 +41,11 @@ struct DumpRequest {
   // tcp and tcp6 both asked: one legacy TCPDIAG_GETSOCK walk (AF_UNSPEC) instead of two,
   // falling back to two when the kernel refuses it. UDP is always one walk per family.
   bool combined_family = true;
+  // Observers, filled as rows are stored (may be null): the ports of every row, for the next
+  // read's partition split; for count_states, every counted row's cookie and state, so that
+  // partitions' counts can be de-duplicated.
+  partition::PortHistogram* histogram = nullptr;
+  partition::CookieLog* cookies = nullptr;
 };
 
 struct DumpStats {

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "netlink_reader.h"
+#include "partitioned_reader.h"
 #include "proc_reader.h"
 #include "syscall_error.h"
 
@@ -77,52 +78,72 @@ Error write_file(const std::string& path, const std::string& data) {
   return close(fd) < 0 ? path_syscall_error("close", path) : Error{};
 }
 
-// A table from the kernel, or from the recording when the request names one.
-Error netlink_table(const ReadRequest& req, const netlink::DumpRequest& d, SocketTable& out,
-                    netlink::DumpStats& st) {
-  if (!req.replay_file.empty()) {
+// One netlink read: from the recording when the request names one, else from the kernel, in
+// one dump or, with `parts`, in partitioned dumps (k says how many served it).
+struct NetlinkRead {
+  const ReadRequest& req;
+  netlink::DumpRequest dump;
+  PartitionedReader* parts;
+  netlink::DumpStats st;
+  uint32_t k = 1;
+
+  Error table(SocketTable& out) {
+    if (!req.replay_file.empty()) return replay(out);
+    if (!req.record_file.empty()) return record(out);
+    return with_diag_socket([&](int fd) {
+      return parts ? parts->dump_table(req.partitions, fd, dump, out, st, k) : netlink::dump_table(fd, dump, out, &st);
+    });
+  }
+
+  Error counts(StateCounts& out) {
+    out.fill(0);
+    if (req.replay_file.empty()) {
+      return with_diag_socket([&](int fd) {
+        return parts ? parts->count_states(req.partitions, fd, dump, out, st, k) : netlink::count_states(fd, dump, out, &st);
+      });
+    }
+    SocketTable t;
+    Error e = replay(t);
+    if (!e)
+      for (uint8_t state : t.state) ++out[state];
+    return e;
+  }
+
+ private:
+  Error replay(SocketTable& out) {
     std::string bytes;
     Error e = read_file(req.replay_file, bytes);
     if (e) return e;
-    return netlink::replay(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), d, out, &st);
+    return netlink::replay(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), dump, out, &st);
   }
-  std::string record;
-  Error e = with_diag_socket([&](int fd) {
-    return netlink::dump_table(fd, d, out, &st, req.record_file.empty() ? nullptr : &record);
-  });
-  return e || req.record_file.empty() ? e : write_file(req.record_file, record);
-}
 
-Error netlink_counts(const ReadRequest& req, const netlink::DumpRequest& d, StateCounts& out,
-                     netlink::DumpStats& st) {
-  if (req.replay_file.empty())
-    return with_diag_socket([&](int fd) { return netlink::count_states(fd, d, out, &st); });
-  SocketTable t;
-  Error e = netlink_table(req, d, t, st);
-  out.fill(0);
-  if (!e)
-    for (uint8_t state : t.state) ++out[state];
-  return e;
-}
+  // Recorded from one dump, so that the recording replays as one.
+  Error record(SocketTable& out) {
+    std::string bytes;
+    Error e = with_diag_socket([&](int fd) { return netlink::dump_table(fd, dump, out, &st, &bytes); });
+    return e ? e : write_file(req.record_file, bytes);
+  }
+};
 
-void note(const netlink::DumpStats& st, ReadOutcome& o) {
+void note(const NetlinkRead& nl, ReadOutcome& o) {
   o.source = Source::kNetlink;
-  o.inconsistent = st.inconsistent;
-  o.restarts = st.restarts;
-  o.filtered_in_userspace = st.filtered_in_userspace;
-  o.combined_family = st.combined_used;
+  o.inconsistent = nl.st.inconsistent;
+  o.restarts = nl.st.restarts;
+  o.filtered_in_userspace = nl.st.filtered_in_userspace;
+  o.combined_family = nl.st.combined_used;
+  o.partitions = nl.k;
 }
 
 // Netlink first; /proc when the request allows it and netlink is not there. The extensions,
 // the replay and the recording exist only on netlink, so a request for them never falls back.
 template <typename Netlink, typename Proc>
-Error dispatch(const ReadRequest& req, ReadOutcome& o, Netlink&& nl, Proc&& pr) {
+Error dispatch(const ReadRequest& req, ReadOutcome& o, PartitionedReader* parts, Netlink&& read, Proc&& pr) {
   o = ReadOutcome{};
   if (req.source == Source::kProc) return pr();
-  netlink::DumpStats st;
-  Error e = nl(st);
+  NetlinkRead nl{req, to_netlink(req), parts, {}};
+  Error e = read(nl);
   if (!e) {
-    note(st, o);
+    note(nl, o);
     return e;
   }
   bool asked_netlink = req.info || req.memory || !req.replay_file.empty() || !req.record_file.empty();
@@ -143,24 +164,18 @@ bool netlink_unavailable(const Error& e) {
   }
 }
 
-Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& o) {
-  netlink::DumpRequest d = to_netlink(req);
-  return dispatch(
-      req, o, [&](netlink::DumpStats& st) { return netlink_table(req, d, out, st); },
-      [&] {
-        out = SocketTable{};
-        return proc::read_tables(to_proc(req), out);
-      });
+Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& o, PartitionedReader* parts) {
+  return dispatch(req, o, parts, [&](NetlinkRead& nl) { return nl.table(out); }, [&] {
+    out = SocketTable{};
+    return proc::read_tables(to_proc(req), out);
+  });
 }
 
-Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& o) {
-  netlink::DumpRequest d = to_netlink(req);
-  return dispatch(
-      req, o, [&](netlink::DumpStats& st) { return netlink_counts(req, d, out, st); },
-      [&] {
-        out.fill(0);
-        return proc::count_states(to_proc(req), out);
-      });
+Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& o, PartitionedReader* parts) {
+  return dispatch(req, o, parts, [&](NetlinkRead& nl) { return nl.counts(out); }, [&] {
+    out.fill(0);
+    return proc::count_states(to_proc(req), out);
+  });
 }
 
 const char* source_name(Source s) {

@@ -3,6 +3,7 @@
 // Plain C++: no N-API here.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "socket_table.h"
@@ -18,6 +19,7 @@ struct ReadRequest {
   StateMask states = kAllStates;
   PortFilter ports;
   bool info = false, memory = false;  // netlink extensions (tcp_info, SK_MEMINFO)
+  uint32_t partitions = 0;  // netlink: 0 auto, 1 one dump, K >= 2 that many (PartitionedReader)
   std::string proc_root = "/proc/net";
   // The replay seam (as ss's TCPDIAG_FILE): netlink reads parse this recording instead of asking
   // the kernel. record_file: a table read over netlink writes the bytes it received there.
@@ -31,10 +33,16 @@ struct ReadOutcome {
   uint32_t restarts = 0;          // netlink: walks redone (NLM_F_DUMP_INTR, ENOBUFS)
   uint32_t filtered_in_userspace = 0;  // netlink: rows the kernel sent against the filter
   bool combined_family = false;   // netlink: one walk answered for tcp and tcp6
+  uint32_t partitions = 1;        // netlink: parallel dumps merged into the result
 };
 
-Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& outcome);
-Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& outcome);
+class PartitionedReader;
+
+// parts (may be null: always one dump) holds the partition threads and what reads learn.
+Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& outcome,
+                 PartitionedReader* parts = nullptr);
+Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& outcome,
+                   PartitionedReader* parts = nullptr);
 
 // True for the errors that mean "netlink sock_diag is not available here", not "it failed".
 bool netlink_unavailable(const Error& e);

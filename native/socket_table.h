@@ -123,7 +123,7 @@ struct SocketTable {
     local_address.reserve(n * 16); remote_address.reserve(n * 16);
     local_port.reserve(n); remote_port.reserve(n);
     recv_q.reserve(n); send_q.reserve(n); uid.reserve(n); inode.reserve(n);
-    timer.reserve(n); timer_expires.reserve(n); retransmits.reserve(n);
+    timer.reserve(n); timer_expires.reserve(n); retransmits.reserve(n); cookie.reserve(n);
   }
 };
 

@@ -42,6 +42,8 @@ export interface NativeRequest {
   /** Also scan /proc for each socket's owners (snapshot's processes: true). */
   processes?: boolean;
   processRoot?: string;
+  /** Netlink: 0 = auto, 1 = one dump, K >= 2 = K partitioned dumps. */
+  partitions: number;
 }
 
 export interface NativeColumns {
@@ -75,6 +77,8 @@ export interface DumpStats {
   filteredInUserspace: number;
   /** One walk of the hash answered for tcp and tcp6 (TCPDIAG_GETSOCK). */
   combinedFamily: boolean;
+  /** Dumps run in parallel, each over its own share of the ports, and merged (1: one dump). */
+  partitions: number;
 }
 
 export interface NativeTable {
@@ -103,6 +107,8 @@ export interface NativeOwners {
 export interface NativeCounts {
   source: 'netlink' | 'proc';
   inconsistent: boolean;
+  /** Netlink only. */
+  dump?: DumpStats;
   /** Indexed by kernel state number; index 0 unused. */
   counts: number[];
 }

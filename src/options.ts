@@ -4,7 +4,7 @@ import { netnsRequest, type Netns } from './netns.js';
 import { toPortRanges, type PortSpec } from './ports.js';
 import type { ProcessOptions } from './processes.js';
 import { TCP_STATES, stateNumber, type TcpState } from './states.js';
-import { checkBoolean, checkKeys, checkList, checkObject, checkOneOf, checkString } from './validate.js';
+import { checkBoolean, checkKeys, checkList, checkObject, checkOneOf, checkString, invalid } from './validate.js';
 
 export const PROTOCOLS = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
 /** A kernel socket table: TCP or UDP, over IPv4 (`tcp`, `udp`) or IPv6 (`tcp6`, `udp6`). */
@@ -30,6 +30,14 @@ export interface ReadOptions {
   remotePort?: PortSpec;
   /** Read this network namespace: a namespace file (`/var/run/netns/NAME`; joined with setns, needs CAP_SYS_ADMIN) or `{ pid }` (read through its /proc/PID/net, or joined with `source: 'netlink'`). @default the caller's */
   netns?: Netns;
+  /**
+   * Netlink: split the dump by port into this many dumps run at once on pinned threads, merged
+   * into one result (see "Partitioned dumps" in the README). `'auto'` partitions over the CPUs
+   * the process may use (at most 4) once the previous read of the same tables and states had
+   * 8000 sockets or more; `1` always takes one dump; a number from 2 forces that many. A read
+   * with `localPort` or `remotePort` always takes one dump. @default 'auto'
+   */
+  partitions?: number | 'auto';
 }
 
 /** Options of a table read: what only netlink can add, and the sockets' owners. */
@@ -45,7 +53,7 @@ export interface SnapshotOptions extends ReadOptions, ProcessOptions {
   recordFile?: string;
 }
 
-export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'localPort', 'remotePort', 'netns'] as const;
+export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'localPort', 'remotePort', 'netns', 'partitions'] as const;
 export const EXTENSION_OPTION_NAMES = ['info', 'memory', 'recordFile'] as const;
 
 const ALL_STATES_MASK = 0x1ffe;
@@ -62,6 +70,18 @@ function stateMask(states: readonly TcpState[] | undefined): number {
     const n = stateNumber(s);
     return mask | (1 << n) | (n === 3 ? 1 << 12 : 0);
   }, 0);
+}
+
+/** Most partitions a read may ask for: each one walks the whole hash, so more only cost. */
+export const MAX_PARTITIONS = 64;
+
+/** 0 for 'auto', else the count asked. */
+function partitionCount(value: unknown): number {
+  if (value === undefined || value === 'auto') return 0;
+  const what = `'auto' or an integer from 1 to ${MAX_PARTITIONS}`;
+  if (typeof value !== 'number') throw invalid(TypeError, what, 'partitions', value);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PARTITIONS) throw invalid(RangeError, what, 'partitions', value);
+  return value;
 }
 
 function pickSource(source: Source, procRoot: string | undefined, extensions: boolean): Source {
@@ -111,5 +131,6 @@ export function toNativeRequest(options: unknown, fn: string, extraKeys: readonl
     memory,
     ...(recordFile !== undefined && { recordFile }),
     ...replaySeam(where.procRoot ? 'proc' : picked),
+    partitions: partitionCount(o.partitions),
   };
 }

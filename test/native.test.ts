@@ -14,8 +14,8 @@ function build(name: string): string {
   const exe = join(out, name);
   execFileSync('g++', [
     '-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', `-I${root}/native`,
-    `${root}/native/netlink_reader.cc`, `${root}/native/netlink_parse.cc`,
-    `${root}/test/native/${name}.cc`, '-o', exe,
+    `${root}/native/netlink_reader.cc`, `${root}/native/netlink_parse.cc`, `${root}/native/partition.cc`,
+    `${root}/native/pinned_pool.cc`, `${root}/test/native/${name}.cc`, '-pthread', '-o', exe,
   ]);
   return exe;
 }
@@ -33,6 +33,11 @@ describe('native readers (C++)', () => {
   it('netlink parser: recorded dumps, truncated, misaligned and corrupt messages, bytecode', () => {
     const { passed } = run(build('netlink_test'), [join(root, 'test/fixtures/netlink')]);
     expect(passed).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('partitions: splits from a port histogram, merges without duplicates, the pinned pool', () => {
+    const { passed } = run(build('partition_test'));
+    expect(passed).toBeGreaterThan(30);
   }, 120_000);
 
   it.skipIf(!inNetns)('netlink dump loop on live sockets (private namespace only)', () => {

@@ -21,6 +21,10 @@ describe('option validation', () => {
     ['a reversed range', { localPort: [9000, 8000] }, RangeError, 'Expected a range [low, high] with low <= high for localPort but received [9000,8000] of type object'],
     ['a bad range in a list', { localPort: [22, [1, 2, 3]] }, TypeError, 'Expected a port or a [low, high] range for localPort[1] but received [1,2,3] of type object'],
     ['a misspelled option', { protocol: ['tcp'] }, TypeError, 'Unknown option "protocol" for snapshotSync(); did you mean "protocols"?'],
+    ['partitions as a string', { partitions: '2' }, TypeError, "Expected 'auto' or an integer from 1 to 64 for partitions but received \"2\" of type string"],
+    ['zero partitions', { partitions: 0 }, RangeError, "Expected 'auto' or an integer from 1 to 64 for partitions but received 0 of type number"],
+    ['too many partitions', { partitions: 65 }, RangeError, "Expected 'auto' or an integer from 1 to 64 for partitions but received 65 of type number"],
+    ['fractional partitions', { partitions: 1.5 }, RangeError, "Expected 'auto' or an integer from 1 to 64 for partitions but received 1.5 of type number"],
   ];
   for (const [what, options, Kind, message] of cases) {
     it(`rejects ${what} with a ${Kind.name}`, () => {

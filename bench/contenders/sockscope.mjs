@@ -1,6 +1,7 @@
 // The library's own calls, from the built dist/. Each is skipped with a note until the
 // library exports it, so the bench runs before the library is finished.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 import { Skip } from './skip.mjs';
@@ -36,7 +37,15 @@ const CALLS = [
   ['snapshot-proc', 'snapshot', { source: 'proc' }, true],
   ['snapshotSync-proc', 'snapshotSync', { source: 'proc' }, false],
   ['listenQueues', 'listenQueues', undefined, true],
+  // Partitioned dumps (issue 9) at K = 1 (one combined dump), 2 and the core count, forced.
+  ...partitionCalls('countStates'),
+  ...partitionCalls('snapshot'),
 ];
+
+function partitionCalls(fn) {
+  const ks = [['k1', 1], ['k2', 2], ['kcores', availableParallelism()]];
+  return ks.map(([suffix, k]) => [`${fn}-${suffix}`, fn, { source: 'netlink', partitions: k }, true]);
+}
 
 const calls = CALLS.map(([id, fn, arg, isAsync]) => ({
   id,

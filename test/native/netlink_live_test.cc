@@ -333,6 +333,12 @@ void check_counts(int fd) {
   Error e = count_states(fd, r, c, &st);
   CHECK(!e, "count_states: " + e.message);
   CHECK(c == want, "count_states == tally of dump_table");
+  CHECK(st.combined_used, "count_states takes the combined tcp+tcp6 walk");
+  StateCounts per_family{};
+  r.combined_family = false;
+  DumpStats sp;
+  CHECK(!count_states(fd, r, per_family, &sp) && !sp.combined_used, "count_states per family");
+  CHECK(per_family == c, "per-family counts == combined counts");
   CHECK(c[kListen] >= 4 && c[kTimeWait] >= 1, "counts see listeners and TIME_WAIT");
 }
 

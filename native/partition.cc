@@ -1,0 +1,176 @@
+#include "partition.h"
+
+#include <algorithm>
+
+#include "netlink_parse.h"
+
+namespace sockscope::partition {
+namespace {
+
+// The last bucket of each partition but the last: where the running total is nearest j/k of
+// all rows, each partition keeping at least one bucket.
+std::vector<size_t> quantile_cuts(const std::array<uint32_t, kBuckets>& b, uint64_t total, size_t k) {
+  std::vector<size_t> cuts;
+  uint64_t sum = 0;
+  size_t next = 0;  // the first bucket not yet in a partition
+  for (size_t j = 1; j < k; ++j) {
+    uint64_t target = total * j / k;
+    size_t most = kBuckets - (k - j);  // leaves a bucket for each partition still to come
+    while (next < most && sum + b[next] <= target) sum += b[next++];
+    // The bucket that crosses the quantile goes where it leaves the smaller error.
+    if (next < most && sum + b[next] - target < target - sum) sum += b[next++];
+    size_t least = cuts.empty() ? 1 : cuts.back() + 2;
+    while (next < least) sum += b[next++];
+    cuts.push_back(next - 1);
+  }
+  return cuts;
+}
+
+using Buckets = std::array<uint32_t, kBuckets>;
+using Owners = std::vector<uint8_t>;  // the partition of each bucket
+
+Owners from_cuts(const std::vector<size_t>& cuts) {
+  Owners owner(kBuckets);
+  for (size_t i = 0, p = 0; i < kBuckets; ++i) {
+    owner[i] = static_cast<uint8_t>(p);
+    if (p < cuts.size() && i == cuts[p]) ++p;
+  }
+  return owner;
+}
+
+std::vector<uint64_t> loads(const Buckets& b, const Owners& owner, size_t k) {
+  std::vector<uint64_t> n(k);
+  for (size_t i = 0; i < kBuckets; ++i) n[owner[i]] += b[i];
+  return n;
+}
+
+struct Run {
+  size_t first = 0, end = 0;
+};
+
+// The run of consecutive buckets of partition `from` whose rows come nearest `want`, never all
+// of its buckets (a partition with no port would ask for every port). Empty if none helps.
+Run nearest_run(const Buckets& b, const Owners& owner, uint8_t from, uint64_t want) {
+  size_t owned = static_cast<size_t>(std::count(owner.begin(), owner.end(), from));
+  Run best;
+  uint64_t best_err = want, sum = 0;
+  for (size_t x = 0, y = 0; y < kBuckets; ++y) {
+    if (owner[y] != from) {
+      x = y + 1, sum = 0;
+      continue;
+    }
+    sum += b[y];
+    for (;;) {
+      uint64_t err = sum > want ? sum - want : want - sum;
+      if (err < best_err && y + 1 - x < owned) best = {x, y + 1}, best_err = err;
+      if (sum <= want || x > y) break;
+      sum -= b[x++];
+    }
+  }
+  return best;
+}
+
+// A cut can be no finer than a bucket, and one hot port (a listener's) fills a bucket alone:
+// at each cut, the rows the partitions before it have too many (or too few) move across as a
+// run of other buckets, so each partition is at most three ranges.
+void rebalance(const Buckets& b, uint64_t total, size_t k, Owners& owner) {
+  for (size_t j = 1; j < k; ++j) {
+    std::vector<uint64_t> n = loads(b, owner, k);
+    uint64_t before = 0;
+    for (size_t p = 0; p < j; ++p) before += n[p];
+    uint64_t target = total * j / k;
+    bool over = before > target;
+    uint8_t from = static_cast<uint8_t>(over ? j - 1 : j), to = static_cast<uint8_t>(over ? j : j - 1);
+    Run r = nearest_run(b, owner, from, over ? before - target : target - before);
+    for (size_t i = r.first; i < r.end; ++i) owner[i] = to;
+  }
+}
+
+Split from_owners(Side side, const Owners& owner, size_t k) {
+  Split s;
+  s.side = side;
+  s.parts.resize(k);
+  for (size_t i = 0; i < kBuckets;) {
+    size_t end = i;
+    while (end < kBuckets && owner[end] == owner[i]) ++end;
+    s.parts[owner[i]].push_back({static_cast<uint16_t>(i << kBucketShift), static_cast<uint16_t>((end << kBucketShift) - 1)});
+    i = end;
+  }
+  return s;
+}
+
+uint64_t mix(uint64_t c) { return c * 0x9E3779B97F4A7C15ull; }
+
+}  // namespace
+
+void PortHistogram::merge(const PortHistogram& o) {
+  for (size_t i = 0; i < kBuckets; ++i) local[i] += o.local[i], remote[i] += o.remote[i];
+  rows += o.rows;
+}
+
+Split even_split(size_t k) {
+  std::vector<size_t> cuts;
+  size_t lo = kEphemeralLow >> kBucketShift, width = (kEphemeralHigh >> kBucketShift) + 1 - lo;
+  for (size_t j = 1; j < k; ++j) cuts.push_back(lo + width * j / k - 1);
+  return from_owners(Side::kLocal, from_cuts(cuts), k);
+}
+
+Split balanced_split(const PortHistogram& h, size_t k) {
+  if (h.rows == 0 || k < 2) return even_split(k);
+  Owners local = from_cuts(quantile_cuts(h.local, h.rows, k));
+  Owners remote = from_cuts(quantile_cuts(h.remote, h.rows, k));
+  rebalance(h.local, h.rows, k, local);
+  rebalance(h.remote, h.rows, k, remote);
+  std::vector<uint64_t> nl = loads(h.local, local, k), nr = loads(h.remote, remote, k);
+  bool use_remote = *std::max_element(nr.begin(), nr.end()) < *std::max_element(nl.begin(), nl.end());
+  return use_remote ? from_owners(Side::kRemote, remote, k) : from_owners(Side::kLocal, local, k);
+}
+
+PortFilter partition_filter(const Split& s, size_t i) {
+  PortFilter f;
+  (s.side == Side::kLocal ? f.local : f.remote) = s.parts[i];
+  return f;
+}
+
+CookieSet::CookieSet(size_t expected) {
+  size_t n = 16;
+  while (n < expected * 2) n <<= 1;
+  slots_.assign(n, 0);
+  mask_ = n - 1;
+}
+
+bool CookieSet::insert(uint64_t cookie) {
+  if (cookie == 0) return true;
+  for (size_t i = mix(cookie) >> 40 & mask_;; i = (i + 1) & mask_) {
+    if (slots_[i] == cookie) return false;
+    if (slots_[i] == 0) return slots_[i] = cookie, true;
+  }
+}
+
+void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs, StateCounts& out) {
+  out.fill(0);
+  size_t rows = 0;
+  for (const CookieLog& l : logs) rows += l.cookie.size();
+  CookieSet seen(rows);
+  for (size_t p = 0; p < counts.size(); ++p) {
+    for (size_t s = 0; s < out.size(); ++s) out[s] += counts[p][s];
+    for (size_t r = 0; r < logs[p].cookie.size(); ++r)
+      if (!seen.insert(logs[p].cookie[r])) --out[logs[p].state[r]];
+  }
+}
+
+void merge_tables(std::vector<SocketTable>& parts, SocketTable& out) {
+  size_t rows = 0;
+  for (const SocketTable& t : parts) rows += t.size();
+  CookieSet seen(rows);
+  out = std::move(parts[0]);
+  for (uint64_t c : out.cookie) seen.insert(c);
+  std::vector<uint8_t> keep;
+  for (size_t p = 1; p < parts.size(); ++p) {
+    keep.resize(parts[p].size());
+    for (size_t r = 0; r < keep.size(); ++r) keep[r] = seen.insert(parts[p].cookie[r]);
+    netlink::append_rows(out, parts[p], keep);
+  }
+}
+
+}  // namespace sockscope::partition

@@ -1,0 +1,76 @@
+// Partitioned dumps, the pure half: a port histogram learned from one read, the split of the
+// port space it suggests for the next, and the merge of the partitions' results. No syscalls.
+//
+// Why it pays (issue 9): a dump costs one walk of the established hash (W) plus a message per
+// socket (F). Messages are filled outside the bucket locks, so K dumps on K cores, each asking
+// for a disjoint set of ports, cost about W + F/K instead of W + F.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "socket_table.h"
+
+namespace sockscope::partition {
+
+// 64 ports per bucket: 1024 buckets per side, 4 KiB each, so counting stays in L1.
+constexpr int kBucketShift = 6;
+constexpr size_t kBuckets = 65536 >> kBucketShift;
+
+struct PortHistogram {
+  std::array<uint32_t, kBuckets> local{}, remote{};
+  uint64_t rows = 0;
+  void add(uint16_t local_port, uint16_t remote_port) {
+    ++local[local_port >> kBucketShift], ++remote[remote_port >> kBucketShift], ++rows;
+  }
+  void merge(const PortHistogram& o);
+};
+
+enum class Side : uint8_t { kLocal, kRemote };
+
+// Partition i asks for the ports in parts[i] (one to three ranges) on `side`; together the
+// parts cover 0..65535, each port once.
+struct Split {
+  Side side = Side::kLocal;
+  std::vector<std::vector<PortRange>> parts;
+};
+
+// Linux's default ip_local_port_range: where a host's own ends of its connections sit.
+constexpr uint16_t kEphemeralLow = 32768, kEphemeralHigh = 60999;
+// The guess before anything was learned: the local ephemeral range cut in k equal widths, the
+// ports below it going to the first part and those above to the last.
+Split even_split(size_t k);
+// Cuts at the histogram's quantiles, then evens out what a cut cannot split (a hot port) by
+// moving a run of buckets across, on the side that balances best: ephemeral ports cluster,
+// and on a server every inbound socket shares the listener's local port.
+Split balanced_split(const PortHistogram& h, size_t k);
+// The filter partition i sends to the kernel.
+PortFilter partition_filter(const Split& s, size_t i);
+
+// Open-addressing set of socket cookies, to drop a socket two partitions both saw (it moved
+// between them during the walks). Cookie 0 (none) is never a duplicate.
+class CookieSet {
+ public:
+  explicit CookieSet(size_t expected);
+  bool insert(uint64_t cookie);  // false when already present
+
+ private:
+  std::vector<uint64_t> slots_;
+  size_t mask_;
+};
+
+// What a counting partition keeps per row, so duplicates can be taken off the counts.
+struct CookieLog {
+  std::vector<uint64_t> cookie;
+  std::vector<uint8_t> state;
+};
+
+// Sums the partitions' counts, taking off every row whose cookie an earlier one had.
+void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs,
+                  StateCounts& out);
+// Concatenates the partitions' tables into out, dropping rows whose cookie came before.
+void merge_tables(std::vector<SocketTable>& parts, SocketTable& out);
+
+}  // namespace sockscope::partition

@@ -1,0 +1,176 @@
+#include "partitioned_reader.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <new>
+
+namespace sockscope {
+namespace {
+
+using netlink::DumpRequest;
+using netlink::DumpStats;
+
+uint64_t shape(const DumpRequest& r) { return uint64_t{r.states} << 8 | r.tables; }
+
+void add_stats(DumpStats& into, const DumpStats& s, bool first) {
+  into.messages += s.messages, into.bytes += s.bytes, into.recv_calls += s.recv_calls;
+  into.restarts += s.restarts, into.filtered_in_userspace += s.filtered_in_userspace;
+  into.inconsistent |= s.inconsistent;
+  into.recv_buffer = s.recv_buffer;
+  into.combined_used = (first || into.combined_used) && s.combined_used;
+}
+
+Error out_of_memory() {
+  return Error{ENOMEM, "ENOMEM", "", "out of memory while reading the socket table"};
+}
+
+// Partition i's dump on its own socket (partition 0 on the caller's), so the K walks run at once.
+template <class Dump>
+Error on_own_socket(size_t i, int caller_fd, Dump&& dump) {
+  if (i == 0) return dump(caller_fd);
+  Error err;
+  int fd = netlink::open_diag_socket(err);
+  if (fd < 0) return err;
+  err = dump(fd);
+  close(fd);
+  return err;
+}
+
+}  // namespace
+
+PartitionedReader::PartitionedReader() {
+  Error err;
+  cpus_ = allowed_cpus(err);  // on failure: no CPU list, so `auto` keeps to one dump
+  auto_k_ = std::max<size_t>(1, std::min(cpus_.size(), kMaxAutoPartitions));
+}
+
+size_t PartitionedReader::choose(uint32_t asked, const DumpRequest& req) {
+  if (asked == 1 || !req.ports.empty()) return 1;
+  if (asked >= 2) return asked;
+  std::lock_guard<std::mutex> lock(learned_m_);
+  auto it = learned_.find(shape(req));
+  return it != learned_.end() && it->second.rows >= kPartitionMinRows ? auto_k_ : 1;
+}
+
+partition::Split PartitionedReader::split_for(const DumpRequest& req, size_t k) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  auto it = learned_.find(shape(req));
+  return it == learned_.end() ? partition::even_split(k) : partition::balanced_split(it->second.histogram, k);
+}
+
+uint64_t PartitionedReader::expected_rows(const DumpRequest& req) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  auto it = learned_.find(shape(req));
+  return it == learned_.end() ? 0 : it->second.rows;
+}
+
+void PartitionedReader::learn(const DumpRequest& req, const partition::PortHistogram& h) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  Learned& l = learned_[shape(req)];
+  l.rows = h.rows, l.histogram = h;
+}
+
+// Runs dump(i) for i < k on the pinned threads; the first error wins.
+Error PartitionedReader::run_parts(size_t k, const std::function<Error(size_t)>& dump) {
+  if (!pool_) pool_ = std::make_unique<PinnedPool>(cpus_);
+  std::vector<Error> errs(k);
+  Error e = pool_->run(k, [&](size_t i) {
+    try {
+      errs[i] = dump(i);
+    } catch (const std::bad_alloc&) {
+      errs[i] = out_of_memory();
+    }
+  });
+  for (size_t i = 0; i < k && !e; ++i) e = errs[i];
+  return e;
+}
+
+namespace {
+
+// A table read: one dump, or one table per partition concatenated.
+struct TableJob {
+  SocketTable& out;
+  uint64_t expected;  // rows, from the previous read of this shape
+  std::vector<SocketTable> tables;
+
+  Error single(int fd, const DumpRequest& r, DumpStats& st) {
+    out.reserve(expected * 5 / 4);  // grown once, not doubled and copied ~17 times
+    return netlink::dump_table(fd, r, out, &st);
+  }
+  // Room for a balanced share in each partition, so none grows by copying; and for all rows in
+  // the first, so the others append to it without moving it.
+  void begin(size_t k) {
+    tables.resize(k);
+    for (size_t i = 0; i < k; ++i) tables[i].reserve(expected * 5 / 4 / (i == 0 ? 1 : k));
+  }
+  Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) { return netlink::dump_table(fd, p, tables[i], &st); }
+  void merge() { partition::merge_tables(tables, out); }
+};
+
+// A count: one dump, or per-partition counts summed, each row's cookie logged to drop doubles.
+struct CountJob {
+  StateCounts& out;
+  std::vector<StateCounts> counts;
+  std::vector<partition::CookieLog> logs;
+
+  Error single(int fd, const DumpRequest& r, DumpStats& st) { return netlink::count_states(fd, r, out, &st); }
+  void begin(size_t k) { counts.resize(k), logs.resize(k); }
+  Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) {
+    p.cookies = &logs[i];
+    return netlink::count_states(fd, p, counts[i], &st);
+  }
+  void merge() { partition::merge_counts(counts, logs, out); }
+};
+
+}  // namespace
+
+// The single dump, or K partitions when chosen and the threads are free; either way the port
+// histogram is learned for the next read (not from a request with its own port filter, whose
+// rows say nothing of the whole table's spread).
+template <class Job>
+Error PartitionedReader::read(uint32_t asked, int fd, const DumpRequest& req, DumpStats& st, uint32_t& used, Job& job) {
+  size_t k = choose(asked, req);
+  std::unique_lock<std::mutex> pool_lock(pool_m_, std::defer_lock);
+  if (k > 1 && !pool_lock.try_lock()) k = 1;
+  used = static_cast<uint32_t>(k);
+  bool learning = req.ports.empty() && (asked >= 2 || (asked == 0 && auto_k_ > 1));
+  partition::PortHistogram h;
+  DumpRequest r = req;
+  r.histogram = learning ? &h : nullptr;
+  Error e = k == 1 ? job.single(fd, r, st) : read_parts(k, fd, r, st, h, job);
+  if (!e && learning) learn(req, h);
+  return e;
+}
+
+template <class Job>
+Error PartitionedReader::read_parts(size_t k, int fd, const DumpRequest& r, DumpStats& st, partition::PortHistogram& h, Job& job) {
+  partition::Split split = split_for(r, k);
+  std::vector<DumpStats> stats(k);
+  std::vector<partition::PortHistogram> hists(k);
+  job.begin(k);
+  Error e = run_parts(k, [&](size_t i) {
+    DumpRequest p = r;
+    p.ports = partition::partition_filter(split, i), p.histogram = &hists[i];
+    return on_own_socket(i, fd, [&](int f) { return job.part(i, f, p, stats[i]); });
+  });
+  if (e) return e;
+  for (size_t i = 0; i < k; ++i) add_stats(st, stats[i], i == 0), h.merge(hists[i]);
+  job.merge();
+  return {};
+}
+
+Error PartitionedReader::dump_table(uint32_t asked, int fd, const DumpRequest& req, SocketTable& out,
+                                    DumpStats& st, uint32_t& used) {
+  TableJob job{out, expected_rows(req), {}};
+  return read(asked, fd, req, st, used, job);
+}
+
+Error PartitionedReader::count_states(uint32_t asked, int fd, const DumpRequest& req, StateCounts& out,
+                                      DumpStats& st, uint32_t& used) {
+  CountJob job{out, {}, {}};
+  return read(asked, fd, req, st, used, job);
+}
+
+}  // namespace sockscope

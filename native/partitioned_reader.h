@@ -1,0 +1,68 @@
+// Netlink dumps split by port across threads (issue 9), behind the same calls as one dump.
+// A PartitionedReader belongs to one owner (the addon instance of one JS environment): it holds
+// the pinned threads and what earlier reads taught (row count, port histogram), per request
+// shape. Thread-safe: concurrent reads share what was learned; the threads serve one read at a
+// time, and a read that finds them busy takes the single dump. Plain C++, no N-API.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "netlink_reader.h"
+#include "partition.h"
+#include "pinned_pool.h"
+
+namespace sockscope {
+
+// Below this many rows in the previous read of the same shape, `auto` takes the single dump.
+// Measured with bench/partition-crossover.mjs (2 cores, Linux 6.18, medians of 300 sync reads,
+// K = 2 vs one dump, ms): 501 rows 0.73 vs 0.38 (counts); 2135: 1.45 vs 1.21; 4315: 1.93 vs
+// 1.58 (table 2.03 vs 2.07); 8675: 3.00 vs 3.17 (table 3.93 vs 3.96); 17395: 9.9 vs 11.3.
+// Under ~8000 rows the second socket, its walk of the hash and the threads' wake-up cost more
+// than half the fill saves; the loss there is under 0.4 ms either way.
+constexpr uint64_t kPartitionMinRows = 8000;
+// `auto` uses at most this many partitions: each one walks the whole hash (W), so past a few
+// the walks' CPU time grows while the saving F/K - F/(K+1) shrinks.
+constexpr size_t kMaxAutoPartitions = 4;
+
+class PartitionedReader {
+ public:
+  PartitionedReader();
+
+  // asked: 0 = auto (K = min(CPUs allowed, kMaxAutoPartitions) once the previous read of this
+  // shape had kPartitionMinRows rows), 1 = one dump, K >= 2 = K partitions whatever the size.
+  // A request with its own port filter always takes one dump. used = the K that ran.
+  Error dump_table(uint32_t asked, int fd, const netlink::DumpRequest& req, SocketTable& out,
+                   netlink::DumpStats& st, uint32_t& used);
+  Error count_states(uint32_t asked, int fd, const netlink::DumpRequest& req, StateCounts& out,
+                     netlink::DumpStats& st, uint32_t& used);
+
+  size_t auto_partitions() const { return auto_k_; }
+
+ private:
+  struct Learned {
+    uint64_t rows = 0;
+    partition::PortHistogram histogram;
+  };
+  template <class Job>
+  Error read(uint32_t asked, int fd, const netlink::DumpRequest& req, netlink::DumpStats& st, uint32_t& used, Job& job);
+  template <class Job>
+  Error read_parts(size_t k, int fd, const netlink::DumpRequest& r, netlink::DumpStats& st,
+                   partition::PortHistogram& h, Job& job);
+  size_t choose(uint32_t asked, const netlink::DumpRequest& req);
+  partition::Split split_for(const netlink::DumpRequest& req, size_t k);
+  void learn(const netlink::DumpRequest& req, const partition::PortHistogram& h);
+  uint64_t expected_rows(const netlink::DumpRequest& req);
+  Error run_parts(size_t k, const std::function<Error(size_t)>& dump);
+
+  std::vector<int> cpus_;
+  size_t auto_k_ = 1;
+  std::mutex learned_m_;
+  std::map<uint64_t, Learned> learned_;  // by request shape (tables, states)
+  std::mutex pool_m_;                    // one partitioned read at a time
+  std::unique_ptr<PinnedPool> pool_;
+};
+
+}  // namespace sockscope

@@ -1,0 +1,198 @@
+// Offline tests of partitioned dumps' pure half: splits from a port histogram, the cookie set,
+// and the merge of partitions' counts and tables (duplicates dropped, congestion re-pointed);
+// and the pinned pool running a task on K threads at once, round after round.
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "../../native/netlink_parse.h"
+#include "../../native/partition.h"
+#include "../../native/pinned_pool.h"
+#include "check.h"
+
+using namespace sockscope;
+using namespace sockscope::partition;
+
+namespace {
+
+// Rows per partition had `split` been used on these (local, remote) ports.
+std::vector<size_t> loads(const Split& s, const std::vector<std::pair<uint16_t, uint16_t>>& rows) {
+  std::vector<size_t> n(s.parts.size());
+  for (auto [l, r] : rows)
+    for (size_t i = 0; i < s.parts.size(); ++i) n[i] += partition_filter(s, i).matches(l, r);
+  return n;
+}
+
+// Every port in exactly one partition, and no partition without ports (it would ask for all).
+bool covers_all_ports_once(const Split& s) {
+  std::vector<int> seen(65536);
+  for (const std::vector<PortRange>& part : s.parts) {
+    if (part.empty() || part.size() > 3) return false;
+    for (const PortRange& r : part)
+      for (uint32_t p = r.lo; p <= r.hi; ++p) ++seen[p];
+  }
+  return std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; });
+}
+
+void test_even_split() {
+  for (size_t k : {1, 2, 3, 4, 7}) {
+    Split s = even_split(k);
+    CHECK(s.parts.size() == k && covers_all_ports_once(s), "even split of " + std::to_string(k) + " covers 0..65535 once");
+  }
+  Split two = even_split(2);
+  CHECK(two.parts[0].size() == 1 && two.parts[0][0].lo == 0 && two.parts[0][0].hi == 46911 && two.parts[1][0].hi == 65535,
+        "two halves of the ephemeral range 32768-60999, cut on a bucket edge");
+}
+
+// A client-heavy host: ephemeral local ports in 32768..60999, a few remote service ports.
+void test_balanced_ephemeral() {
+  std::vector<std::pair<uint16_t, uint16_t>> rows;
+  PortHistogram h;
+  for (uint32_t i = 0; i < 40000; ++i) {
+    uint16_t local = static_cast<uint16_t>(32768 + (i * 7919) % 28232), remote = i % 3 ? 443 : 80;
+    rows.push_back({local, remote}), h.add(local, remote);
+  }
+  for (size_t k : {2, 3, 4}) {
+    Split s = balanced_split(h, k);
+    std::vector<size_t> n = loads(s, rows);
+    CHECK(s.side == Side::kLocal && covers_all_ports_once(s), "ephemeral: split on the local side");
+    for (size_t x : n) CHECK(x > 40000 / k * 95 / 100 && x < 40000 / k * 105 / 100, "ephemeral: balanced within 5%, k=" + std::to_string(k));
+  }
+}
+
+// A busy server: every inbound socket on local port 443, the clients' ports spread.
+void test_balanced_server() {
+  std::vector<std::pair<uint16_t, uint16_t>> rows;
+  PortHistogram h;
+  for (uint32_t i = 0; i < 30000; ++i) {
+    uint16_t remote = static_cast<uint16_t>(1024 + (i * 104729) % 64000);
+    rows.push_back({443, remote}), h.add(443, remote);
+  }
+  Split s = balanced_split(h, 2);
+  std::vector<size_t> n = loads(s, rows);
+  CHECK(s.side == Side::kRemote, "server: split on the remote side");
+  CHECK(n[0] > 14000 && n[1] > 14000, "server: balanced");
+}
+
+// The bench fixture's shape: pairs to 15 listeners, so each listener port holds ~3.3% of the
+// rows on each side, the other ends ephemeral. A cut cannot split a hot port; moving a run of
+// ephemeral buckets across evens the parts out anyway.
+void test_balanced_hot_ports() {
+  std::vector<std::pair<uint16_t, uint16_t>> rows;
+  PortHistogram h;
+  for (uint32_t i = 0; i < 90000; ++i) {
+    uint16_t listener = static_cast<uint16_t>(33000 + (i % 15) * 1777), ephemeral = static_cast<uint16_t>(32768 + (i * 7919) % 28232);
+    for (auto [l, r] : {std::pair{listener, ephemeral}, std::pair{ephemeral, listener}}) rows.push_back({l, r}), h.add(l, r);
+  }
+  for (size_t k : {2, 3, 4}) {
+    Split s = balanced_split(h, k);
+    std::vector<size_t> n = loads(s, rows);
+    CHECK(covers_all_ports_once(s), "hot ports: the parts cover every port once, k=" + std::to_string(k));
+    for (size_t x : n) CHECK(x > rows.size() / k * 99 / 100 && x < rows.size() / k * 101 / 100, "hot ports: balanced within 1%, k=" + std::to_string(k) + ": " + std::to_string(x));
+  }
+}
+
+void test_degenerate_histograms() {
+  PortHistogram empty;
+  CHECK(covers_all_ports_once(balanced_split(empty, 3)), "no rows: even split");
+  PortHistogram one;
+  for (int i = 0; i < 100; ++i) one.add(8080, 8080);
+  for (size_t k : {2, 4, 16}) {
+    Split s = balanced_split(one, k);
+    CHECK(s.parts.size() == k && covers_all_ports_once(s), "one hot port: still k disjoint non-empty parts, k=" + std::to_string(k));
+  }
+}
+
+void test_cookie_set() {
+  CookieSet s(4);
+  CHECK(s.insert(1) && s.insert(2) && !s.insert(1), "second insert is a duplicate");
+  CHECK(s.insert(0) && s.insert(0), "cookie 0 is never a duplicate");
+  CookieSet big(1000);
+  size_t fresh = 0;
+  for (uint64_t c = 1; c <= 1000; ++c) fresh += big.insert(c << 20);
+  for (uint64_t c = 1; c <= 1000; ++c) fresh += big.insert(c << 20);
+  CHECK_EQ(fresh, size_t{1000}, "1000 distinct cookies, each once");
+}
+
+void test_merge_counts() {
+  std::vector<StateCounts> counts(2);
+  std::vector<CookieLog> logs(2);
+  counts[0][kEstablished] = 2, logs[0].cookie = {10, 11}, logs[0].state = {kEstablished, kEstablished};
+  counts[1][kEstablished] = 1, counts[1][kTimeWait] = 1, logs[1].cookie = {12, 11}, logs[1].state = {kEstablished, kTimeWait};
+  StateCounts out;
+  merge_counts(counts, logs, out);
+  CHECK(out[kEstablished] == 3 && out[kTimeWait] == 0, "the socket seen by both partitions counts once");
+}
+
+SocketTable table_of(std::vector<uint64_t> cookies, std::vector<std::string> names, std::vector<uint8_t> cong) {
+  SocketTable t;
+  netlink::reset_table(t, true, false);
+  for (size_t i = 1; i < names.size(); ++i) t.info.congestion_names.push_back(names[i]);
+  for (size_t i = 0; i < cookies.size(); ++i) {
+    t.protocol.push_back(6), t.family.push_back(4), t.state.push_back(kEstablished);
+    t.local_address.resize(t.local_address.size() + 16, uint8_t(i)), t.remote_address.resize(t.remote_address.size() + 16);
+    t.local_port.push_back(uint16_t(1000 + i)), t.remote_port.push_back(80), t.recv_q.push_back(0), t.send_q.push_back(0);
+    t.uid.push_back(0), t.inode.push_back(uint32_t(cookies[i])), t.timer.push_back(0), t.timer_expires.push_back(0);
+    t.retransmits.push_back(0), t.cookie.push_back(cookies[i]);
+    for (auto* c : {&t.info.rtt, &t.info.rttvar, &t.info.min_rtt, &t.info.snd_cwnd, &t.info.snd_ssthresh, &t.info.retransmits,
+                    &t.info.total_retrans, &t.info.lost, &t.info.unacked, &t.info.bytes_acked, &t.info.bytes_received,
+                    &t.info.bytes_retrans, &t.info.delivery_rate, &t.info.pacing_rate, &t.info.last_data_sent, &t.info.last_data_recv})
+      c->push_back(double(cookies[i]));
+    t.info.congestion.push_back(cong[i]);
+  }
+  return t;
+}
+
+void test_merge_tables() {
+  std::vector<SocketTable> parts;
+  parts.push_back(table_of({1, 2}, {"", "cubic"}, {1, 0}));
+  parts.push_back(table_of({3, 2, 4}, {"", "bbr", "cubic"}, {1, 2, 2}));
+  SocketTable out;
+  merge_tables(parts, out);
+  CHECK_EQ(out.size(), size_t{4}, "4 sockets, cookie 2 once");
+  CHECK(netlink::columns_consistent(out), "every column 4 rows");
+  CHECK((out.cookie == std::vector<uint64_t>{1, 2, 3, 4}), "rows in partition order, the duplicate dropped");
+  CHECK((out.inode == std::vector<uint32_t>{1, 2, 3, 4}) && out.info.rtt[3] == 4, "the other columns follow the rows kept");
+  auto name = [&](size_t r) { return out.info.congestion_names[out.info.congestion[r]]; };
+  CHECK(name(0) == "cubic" && name(1) == "" && name(2) == "bbr" && name(3) == "cubic", "congestion names re-pointed");
+}
+
+void test_pool() {
+  Error err;
+  std::vector<int> cpus = allowed_cpus(err);
+  CHECK(!err && !cpus.empty(), "sched_getaffinity lists our CPUs");
+  PinnedPool pool(cpus);
+  for (size_t k : {2, 1, 4, 3}) {
+    std::atomic<int> inside{0}, most{0};
+    std::set<std::thread::id> ids;
+    std::mutex m;
+    std::vector<int> ran(k, 0);
+    CHECK(!pool.run(k, [&](size_t i) {
+      int now = ++inside;
+      for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);) {}
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // long enough for all to overlap
+      ++ran[i];
+      std::lock_guard<std::mutex> lock(m);
+      ids.insert(std::this_thread::get_id());
+      --inside;
+    }), "run");
+    CHECK(std::all_of(ran.begin(), ran.end(), [](int n) { return n == 1; }), "each task once, k=" + std::to_string(k));
+    CHECK(ids.size() == k && most == int(k), "k threads side by side, k=" + std::to_string(k));
+  }
+  CHECK_EQ(pool.unpinned(), size_t{0}, "every thread pinned");
+}
+
+}  // namespace
+
+int main() {
+  test_even_split();
+  test_balanced_ephemeral();
+  test_balanced_server();
+  test_balanced_hot_ports();
+  test_degenerate_histograms();
+  test_cookie_set();
+  test_merge_counts();
+  test_merge_tables();
+  test_pool();
+  return check::finish();
+}
