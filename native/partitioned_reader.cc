@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <new>
 
@@ -51,7 +52,23 @@ size_t PartitionedReader::choose(uint32_t asked, const DumpRequest& req) {
   if (asked >= 2) return asked;
   std::lock_guard<std::mutex> lock(learned_m_);
   auto it = learned_.find(shape(req));
-  return it != learned_.end() && it->second.rows >= kPartitionMinRows ? auto_k_ : 1;
+  if (it == learned_.end() || it->second.rows < kPartitionMinRows) return 1;
+  Learned& l = it->second;
+  // Cores busy with other work slow the split (it waits for its slowest part) more than the
+  // single dump: take whichever was faster per row lately, and now and then the other, so
+  // its figure stays current.
+  bool split_pays = l.split_ns == 0 || l.single_ns == 0 || l.split_ns <= l.single_ns;
+  bool probe = ++l.reads % kProbeEvery == 0;
+  return split_pays != probe ? auto_k_ : 1;
+}
+
+void PartitionedReader::note_time(const DumpRequest& req, size_t k, double ns) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  Learned& l = learned_[shape(req)];
+  if (l.rows == 0) return;
+  double& cost = k > 1 ? l.split_ns : l.single_ns;
+  double now = ns / static_cast<double>(l.rows);
+  cost = cost == 0 ? now : cost + (now - cost) / 4;  // moving average over ~4 reads
 }
 
 partition::Split PartitionedReader::split_for(const DumpRequest& req, size_t k) {
@@ -139,8 +156,11 @@ Error PartitionedReader::read(uint32_t asked, int fd, const DumpRequest& req, Du
   partition::PortHistogram h;
   DumpRequest r = req;
   r.histogram = learning ? &h : nullptr;
+  auto start = std::chrono::steady_clock::now();
   Error e = k == 1 ? job.single(fd, r, st) : read_parts(k, fd, r, st, h, job);
-  if (!e && learning) learn(req, h);
+  if (e || !learning) return e;
+  learn(req, h);
+  if (asked == 0) note_time(req, k, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count());
   return e;
 }
 

@@ -26,13 +26,17 @@ constexpr uint64_t kPartitionMinRows = 8000;
 // `auto` uses at most this many partitions: each one walks the whole hash (W), so past a few
 // the walks' CPU time grows while the saving F/K - F/(K+1) shrinks.
 constexpr size_t kMaxAutoPartitions = 4;
+// `auto` times both paths and takes the faster; one read in this many takes the other one
+// (each probe of the single dump costs ~25 ms at 100k sockets: 1 in 16 added 4% on average).
+constexpr uint32_t kProbeEvery = 64;
 
 class PartitionedReader {
  public:
   PartitionedReader();
 
   // asked: 0 = auto (K = min(CPUs allowed, kMaxAutoPartitions) once the previous read of this
-  // shape had kPartitionMinRows rows), 1 = one dump, K >= 2 = K partitions whatever the size.
+  // shape had kPartitionMinRows rows, unless the split was timed slower than the single dump),
+  // 1 = one dump, K >= 2 = K partitions whatever the size.
   // A request with its own port filter always takes one dump. used = the K that ran.
   Error dump_table(uint32_t asked, int fd, const netlink::DumpRequest& req, SocketTable& out,
                    netlink::DumpStats& st, uint32_t& used);
@@ -45,6 +49,8 @@ class PartitionedReader {
   struct Learned {
     uint64_t rows = 0;
     partition::PortHistogram histogram;
+    double single_ns = 0, split_ns = 0;  // `auto`: recent wall time per row of each path, 0 unknown
+    uint32_t reads = 0;                  // `auto` reads past kPartitionMinRows
   };
   template <class Job>
   Error read(uint32_t asked, int fd, const netlink::DumpRequest& req, netlink::DumpStats& st, uint32_t& used, Job& job);
@@ -54,6 +60,7 @@ class PartitionedReader {
   size_t choose(uint32_t asked, const netlink::DumpRequest& req);
   partition::Split split_for(const netlink::DumpRequest& req, size_t k);
   void learn(const netlink::DumpRequest& req, const partition::PortHistogram& h);
+  void note_time(const netlink::DumpRequest& req, size_t k, double ns);
   uint64_t expected_rows(const netlink::DumpRequest& req);
   Error run_parts(size_t k, const std::function<Error(size_t)>& dump);
 

@@ -171,4 +171,11 @@ describe.skipIf(!netlinkReady)('partitioned dumps equal the single dump', () => 
     expect(nativeCounts({ protocols: [...ALL], partitions: 4, localPort: [1, 65535] }).dump!.partitions).toBe(1);
     expect(nativeCounts({ protocols: ['udp'] }).dump!.partitions).toBe(1);  // a few rows: one dump
   });
+
+  it('auto times both paths: whichever wins, one read in 64 takes the other', () => {
+    const cores = Math.min(availableParallelism(), 4);
+    if (cores < 2) return;
+    const used = Array.from({ length: 140 }, () => nativeCounts({ protocols: ['tcp', 'tcp6'] }).dump!.partitions);
+    expect(new Set(used.slice(1))).toEqual(new Set([1, cores]));
+  });
 });
