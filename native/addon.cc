@@ -57,6 +57,7 @@ Request parse_request(const Napi::Object& o) {
   r.read.proc_root = o.Get("procRoot").As<Napi::String>().Utf8Value();
   r.read.info = o.Get("info").ToBoolean().Value();
   r.read.memory = o.Get("memory").ToBoolean().Value();
+  r.read.cookie = o.Get("cookie").ToBoolean().Value();
   if (o.Get("replayFile").IsString()) r.read.replay_file = o.Get("replayFile").As<Napi::String>().Utf8Value();
   if (o.Get("recordFile").IsString()) r.read.record_file = o.Get("recordFile").As<Napi::String>().Utf8Value();
   r.processes = o.Get("processes").ToBoolean().Value();
@@ -138,7 +139,7 @@ Napi::Object info_to_js(Napi::Env env, TcpInfoColumns&& i) {
   return o;
 }
 
-Napi::Object table_to_js(Napi::Env env, SocketTable&& t, Source source) {
+Napi::Object table_to_js(Napi::Env env, SocketTable&& t, Source source, bool cookie) {
   Napi::Object cols = Napi::Object::New(env);
   cols.Set("protocol", column(env, std::move(t.protocol)));
   cols.Set("family", column(env, std::move(t.family)));
@@ -154,7 +155,7 @@ Napi::Object table_to_js(Napi::Env env, SocketTable&& t, Source source) {
   cols.Set("timer", column(env, std::move(t.timer)));
   cols.Set("timerExpires", column(env, std::move(t.timer_expires)));
   cols.Set("retransmits", column(env, std::move(t.retransmits)));
-  if (source == Source::kNetlink) cols.Set("cookie", cookie_column(env, std::move(t.cookie)));
+  if (cookie && source == Source::kNetlink) cols.Set("cookie", cookie_column(env, std::move(t.cookie)));
   if (t.has_info) cols.Set("info", info_to_js(env, std::move(t.info)));
   if (t.has_memory) cols.Set("memory", group_to_js(env, t.memory, kMemoryColumns));
   return cols;
@@ -236,7 +237,7 @@ struct ReadJob {
     out.Set("source", source_name(outcome.source));
     out.Set("inconsistent", outcome.inconsistent);
     if (outcome.source == Source::kNetlink) out.Set("dump", outcome_to_js(env, outcome));
-    out.Set("columns", table_to_js(env, std::move(table), outcome.source));
+    out.Set("columns", table_to_js(env, std::move(table), outcome.source, req.read.cookie));
     return out;
   }
 };

@@ -19,6 +19,7 @@ struct ReadRequest {
   StateMask states = kAllStates;
   PortFilter ports;
   bool info = false, memory = false;  // netlink extensions (tcp_info, SK_MEMINFO)
+  bool cookie = false;  // hand the netlink cookie column to the caller (8 bytes a row)
   uint32_t partitions = 0;  // netlink: 0 auto, 1 one dump, K >= 2 that many (PartitionedReader)
   std::string proc_root = "/proc/net";
   // The replay seam (as ss's TCPDIAG_FILE): netlink reads parse this recording instead of asking

@@ -178,6 +178,7 @@ async function list(f: Flags): Promise<string> {
     ...readOptions(f, protocols, statesOf(f)),
     info: f.info,
     memory: f.memory,
+    cookie: f.extended,
     ...(f.record !== undefined && { recordFile: f.record }),
     processes: Boolean(f.processes),
   });

@@ -3,7 +3,7 @@
 import path from 'node:path';
 
 import { SockscopeError } from './errors.js';
-import { readProcFile, readProcFileSync } from './proc-files.js';
+import { allInOrder, readProcFile, readProcFileSync } from './proc-files.js';
 import { checkKeys, checkObject, checkString } from './validate.js';
 
 /** Counters by group (`TcpExt`, `IpExt`, `MPTcpExt`, `Ip`, `Icmp`, `IcmpMsg`, `Tcp`, `Udp`, `UdpLite`, ...) and name. */
@@ -119,7 +119,7 @@ export function procRootOf(options: unknown, fn: string): string {
 export async function netstatCounters(options?: CounterOptions): Promise<NetstatCounters> {
   const root = procRootOf(options, 'netstatCounters');
   const files = FILES.map((f) => path.join(root, f));
-  const texts = await Promise.all(files.map(readProcFile));
+  const texts = await allInOrder(files.map(readProcFile));
   const out: NetstatCounters = {};
   texts.forEach((text, i) => parseCounterFile(text, files[i]!, out));
   return out;

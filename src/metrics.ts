@@ -6,6 +6,7 @@ import { getSystemErrorMap } from 'node:util';
 import { formatAddress } from './address.js';
 import { SockscopeError } from './errors.js';
 import { READ_OPTION_NAMES, toNativeRequest, type ReadOptions } from './options.js';
+import { allInOrder } from './proc-files.js';
 import { snapshot } from './read.js';
 import { toStateCounts, type StateCounts } from './states.js';
 import { checkKeys, checkObject } from './validate.js';
@@ -156,7 +157,7 @@ export async function readTcpCounters(options?: MetricsReadOptions): Promise<Tcp
   if (netns) {
     throw new SockscopeError(`the TCP counters of ${netns} cannot be read yet: give netns as { pid }`, 'ERR_NETNS_UNSUPPORTED');
   }
-  const [netstat, snmp] = await Promise.all([counterFile(root, 'netstat'), counterFile(root, 'snmp')]);
+  const [netstat, snmp] = await allInOrder([counterFile(root, 'netstat'), counterFile(root, 'snmp')]);
   const files = { netstat, snmp };
   const out = {} as TcpCounters;
   for (const [name, [file, group]] of Object.entries(COUNTERS) as [keyof TcpCounters, [CounterFile, string]][]) {

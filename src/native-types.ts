@@ -33,6 +33,8 @@ export interface NativeRequest {
   /** Netlink extensions (snapshot only). */
   info: boolean;
   memory: boolean;
+  /** Hand over the cookie column (netlink). */
+  cookie: boolean;
   /** Parse this recorded netlink dump instead of asking the kernel (SOCKSCOPE_NETLINK_FILE). */
   replayFile?: string;
   /** Write the bytes of a netlink table dump here (snapshot's recordFile). */
@@ -61,7 +63,7 @@ export interface NativeColumns {
   timer: Uint8Array;
   timerExpires: Uint32Array;
   retransmits: Uint8Array;
-  /** Netlink only: the kernel's socket cookie. */
+  /** Netlink with `cookie: true`: the kernel's socket cookie. */
   cookie?: BigUint64Array;
   /** Netlink with `info: true`. */
   info?: InfoColumns;

@@ -47,6 +47,8 @@ export interface SnapshotOptions extends ReadOptions, ProcessOptions {
   info?: boolean;
   /** Add SK_MEMINFO columns (buffer sizes and use, drops); netlink only. @default false */
   memory?: boolean;
+  /** Add the `cookie` column (the kernel's socket id, as `ss -e` prints it), when the source has it (netlink): 8 bytes a socket. @default false */
+  cookie?: boolean;
   /**
    * Write the raw bytes of the netlink dump to this file, to replay later through the
    * `SOCKSCOPE_NETLINK_FILE` environment variable (as `ss` has `TCPDIAG_FILE`). Netlink only.
@@ -55,7 +57,7 @@ export interface SnapshotOptions extends ReadOptions, ProcessOptions {
 }
 
 export const READ_OPTION_NAMES = ['protocols', 'states', 'procRoot', 'source', 'localPort', 'remotePort', 'netns', 'partitions'] as const;
-export const EXTENSION_OPTION_NAMES = ['info', 'memory', 'recordFile'] as const;
+export const EXTENSION_OPTION_NAMES = ['info', 'memory', 'cookie', 'recordFile'] as const;
 
 const ALL_STATES_MASK = 0x1ffe;
 const IPV6_TABLES = (1 << 1) | (1 << 3);
@@ -110,6 +112,7 @@ export function toNativeRequest(options: unknown, fn: string, extraKeys: readonl
   checkKeys(o, [...READ_OPTION_NAMES, ...extraKeys], fn);
   const info = checkBoolean(o.info, 'info', false);
   const memory = checkBoolean(o.memory, 'memory', false);
+  const cookie = checkBoolean(o.cookie, 'cookie', false);
   const protocols = o.protocols === undefined ? undefined : checkList(o.protocols, 'protocols', PROTOCOLS);
   const states = o.states === undefined ? undefined : checkList(o.states, 'states', TCP_STATES);
   const procRoot = o.procRoot === undefined ? undefined : checkString(o.procRoot, 'procRoot');
@@ -130,6 +133,7 @@ export function toNativeRequest(options: unknown, fn: string, extraKeys: readonl
     ...(where.netns && { netns: where.netns }),
     info,
     memory,
+    cookie,
     ...(recordFile !== undefined && { recordFile }),
     ...replaySeam(where.procRoot ? 'proc' : picked),
     partitions: partitionCount(o.partitions),

@@ -31,3 +31,14 @@ export function readProcFileSync(file: string): string {
     throw fromFsError(err, file);
   }
 }
+
+/**
+ * Like Promise.all, but a failure is the first in list order rather than the first in time, so
+ * that the same fault gives the same error on every call (an exporter logs each distinct one).
+ */
+export async function allInOrder<T>(reads: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(reads);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}

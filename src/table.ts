@@ -39,7 +39,7 @@ export interface SocketRow {
   /** Milliseconds until the timer fires. */
   timerExpires: number;
   retransmits: number;
-  /** Netlink only: the kernel's socket cookie, in hex as `ss -e` prints it after `sk:`. */
+  /** Netlink with `cookie: true`: the kernel's socket cookie, in hex as `ss -e` prints it after `sk:`. */
   cookie?: string;
   /** Netlink with `info: true`: tcp_info, fields the kernel did not send left out. */
   info?: TcpInfo;

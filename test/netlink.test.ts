@@ -68,8 +68,9 @@ describe.skipIf(!netlinkReady)('netlink only (skipped: sock_diag unavailable her
     }
   });
 
-  it('gives each socket the cookie ss prints as sk:', () => {
-    const row = find(snapshotSync({ localPort: server }), server, client)!;
+  it('gives each socket the cookie ss prints as sk:, when asked', () => {
+    expect(snapshotSync({ localPort: server }).columns.cookie).toBeUndefined();
+    const row = find(snapshotSync({ cookie: true, localPort: server }), server, client)!;
     expect(row.cookie).toMatch(/^[0-9a-f]+$/);
     if (!hasCommand('ss')) return console.warn('skipped the ss comparison: no ss');
     const out = execFileSync('ss', ['-tanHe', `sport = :${server} and dport = :${client}`], { encoding: 'utf8' });
@@ -99,9 +100,9 @@ describe.skipIf(!netlinkReady)('netlink only (skipped: sock_diag unavailable her
 
   it('lets the kernel filter ports, equal or in a range, and checks it did', () => {
     for (const opts of [{ localPort: server }, { remotePort: [client, client] as [number, number] }, { localPort: [[1, 2], server] as const }]) {
-      const t = snapshotSync(opts as never);
+      const t = snapshotSync({ cookie: true, ...opts } as never);
       expect(t.dump).toMatchObject({ filteredInUserspace: 0 });
-      const all = snapshotSync().toArray();
+      const all = snapshotSync({ cookie: true }).toArray();
       const want = all.filter((r) => ('localPort' in opts ? r.localPort === server : r.remotePort === client));
       expect(t.toArray().map((r) => r.cookie).sort()).toEqual(want.map((r) => r.cookie).sort());
     }

@@ -42,8 +42,8 @@ describe.skipIf(!netlinkReady)('partitioned dumps under churn', () => {
     const seen = new Set<bigint>();
     for (let round = 0; round < 20; round++) {
       const k = 2 + (round % 2);
-      const single = snapshotSync({ partitions: 1 });
-      const split = round % 4 < 2 ? snapshotSync({ partitions: k }) : await snapshot({ partitions: k });
+      const single = snapshotSync({ cookie: true, partitions: 1 });
+      const split = round % 4 < 2 ? snapshotSync({ cookie: true, partitions: k }) : await snapshot({ cookie: true, partitions: k });
       expect(split.dump!.partitions).toBe(k);
       expect(new Set(split.columns.cookie).size).toBe(split.length);
       // 2 * BASE + the listener are always there; at most a few batches of 100 pairs come and go.

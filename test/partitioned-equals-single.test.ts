@@ -104,10 +104,10 @@ function stableCompare(options: ReadOptions, k: number) {
 // Likewise for tables: our sockets may still be closing (FIN_WAIT2 to TIME_WAIT).
 async function stableTables(k: number, ports: Set<number>) {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const one = snapshotSync({ protocols: [...ALL], partitions: 1 });
-    const split = snapshotSync({ protocols: [...ALL], partitions: k });
-    const splitAsync = await snapshot({ protocols: [...ALL], partitions: k, info: true, memory: true });
-    const after = snapshotSync({ protocols: [...ALL], partitions: 1 });
+    const one = snapshotSync({ cookie: true, protocols: [...ALL], partitions: 1 });
+    const split = snapshotSync({ cookie: true, protocols: [...ALL], partitions: k });
+    const splitAsync = await snapshot({ cookie: true, protocols: [...ALL], partitions: k, info: true, memory: true });
+    const after = snapshotSync({ cookie: true, protocols: [...ALL], partitions: 1 });
     if (JSON.stringify(rowKeys(one, ports)) === JSON.stringify(rowKeys(after, ports))) return { one, split, splitAsync };
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -150,7 +150,7 @@ describe.skipIf(!netlinkReady)('partitioned dumps equal the single dump', () => 
         if (ArrayBuffer.isView(col)) expect(col.length / split.length, name).toBe(/Address/.test(name) ? 16 : 1);
       }
       // Congestion names are per partition until merged: each row keeps its own algorithm.
-      const withInfo = await snapshot({ protocols: [...ALL], partitions: 1, info: true });
+      const withInfo = await snapshot({ cookie: true, protocols: [...ALL], partitions: 1, info: true });
       const congestion = (t: SocketTable) => {
         const byCookie = new Map<bigint, string>();
         for (let i = 0; i < t.length; i++) byCookie.set(t.columns.cookie![i]!, t.columns.info!.congestionNames[t.columns.info!.congestion[i]!]!);

@@ -16,8 +16,8 @@ const source = `
   import(workerData.index).then(async (m) => {
     const ok = [];
     for (let i = 0; i < 20; i++) {
-      const [t, c] = await Promise.all([m.snapshot({ partitions: 2 }), m.countStates({ partitions: 3 })]);
-      const s = m.snapshotSync({ partitions: 2 });
+      const [t, c] = await Promise.all([m.snapshot({ cookie: true, partitions: 2 }), m.countStates({ partitions: 3 })]);
+      const s = m.snapshotSync({ cookie: true, partitions: 2 });
       // t and c run at once: one of them may find the threads busy and take the single dump.
       ok.push([1, 2].includes(t.dump.partitions) && s.dump.partitions === 2 && c.LISTEN >= 1 &&
         new Set(t.columns.cookie).size === t.length &&
@@ -36,7 +36,7 @@ describe.skipIf(!netlinkReady)('partitioned reads in worker threads', () => {
       const answers = workers.map((w) => once(w, 'message'));
       const exits = workers.map((w) => once(w, 'exit'));
       for (let i = 0; i < 20; i++) {
-        expect(snapshotSync({ partitions: 2 }).toArray().some((r) => r.localPort === port)).toBe(true);
+        expect(snapshotSync({ cookie: true, partitions: 2 }).toArray().some((r) => r.localPort === port)).toBe(true);
         expect(countStatesSync({ partitions: 2 }).LISTEN).toBeGreaterThanOrEqual(1);
       }
       expect((await Promise.all(answers)).map(([ok]) => ok)).toEqual([true, true, true, true]);

@@ -61,6 +61,6 @@ export async function startInNetns<T>(argv: string[]): Promise<Fixture<T>> {
 export function cli(args: string[], fixture?: Fixture<unknown>, env: Record<string, string> = {}) {
   const argv = fixture ? ['nsenter', `--net=/proc/${fixture.pid}/ns/net`, process.execPath, CLI, ...args]
     : [process.execPath, CLI, ...args];
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
