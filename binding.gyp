@@ -13,6 +13,7 @@
         "native/proc_reader.cc",
         "native/process_map.cc",
         "native/queue_of.cc",
+        "native/read_ahead.cc",
         "native/reader.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
