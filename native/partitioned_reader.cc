@@ -57,7 +57,7 @@ size_t PartitionedReader::choose(uint32_t asked, const DumpRequest& req) {
   // Cores busy with other work slow the split (it waits for its slowest part) more than the
   // single dump: take whichever was faster per row lately, and now and then the other, so
   // its figure stays current.
-  bool split_pays = l.split_ns == 0 || l.single_ns == 0 || l.split_ns <= l.single_ns;
+  bool split_pays = l.split_samples < kMinSplitSamples || l.single_ns == 0 || l.split_ns <= l.single_ns;
   bool probe = ++l.reads % kProbeEvery == 0;
   return split_pays != probe ? auto_k_ : 1;
 }
@@ -67,6 +67,7 @@ void PartitionedReader::note_time(const DumpRequest& req, size_t k, double ns) {
   Learned& l = learned_[shape(req)];
   if (l.rows == 0) return;
   double& cost = k > 1 ? l.split_ns : l.single_ns;
+  if (k > 1) ++l.split_samples;
   double now = ns / static_cast<double>(l.rows);
   cost = cost == 0 ? now : cost + (now - cost) / 4;  // moving average over ~4 reads
 }
@@ -156,11 +157,14 @@ Error PartitionedReader::read(uint32_t asked, int fd, const DumpRequest& req, Du
   partition::PortHistogram h;
   DumpRequest r = req;
   r.histogram = learning ? &h : nullptr;
+  // The read that starts the threads also pays for their creation: not a fair sample of the split.
+  bool threads_warm = k == 1 || pool_ != nullptr;
   auto start = std::chrono::steady_clock::now();
   Error e = k == 1 ? job.single(fd, r, st) : read_parts(k, fd, r, st, h, job);
   if (e || !learning) return e;
   learn(req, h);
-  if (asked == 0) note_time(req, k, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count());
+  if (asked == 0 && threads_warm)
+    note_time(req, k, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count());
   return e;
 }
 

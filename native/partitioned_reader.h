@@ -29,6 +29,9 @@ constexpr size_t kMaxAutoPartitions = 4;
 // `auto` times both paths and takes the faster; one read in this many takes the other one
 // (each probe of the single dump costs ~25 ms at 100k sockets: 1 in 16 added 4% on average).
 constexpr uint32_t kProbeEvery = 64;
+// ... but not before the split has been timed this many times: one slow first sample (a core
+// busy for a moment) would otherwise keep `auto` on the single dump for kProbeEvery reads.
+constexpr uint32_t kMinSplitSamples = 3;
 
 class PartitionedReader {
  public:
@@ -51,6 +54,7 @@ class PartitionedReader {
     partition::PortHistogram histogram;
     double single_ns = 0, split_ns = 0;  // `auto`: recent wall time per row of each path, 0 unknown
     uint32_t reads = 0;                  // `auto` reads past kPartitionMinRows
+    uint32_t split_samples = 0;          // split reads timed
   };
   template <class Job>
   Error read(uint32_t asked, int fd, const netlink::DumpRequest& req, netlink::DumpStats& st, uint32_t& used, Job& job);
