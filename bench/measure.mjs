@@ -1,14 +1,15 @@
 // Measures one contender in this fresh process (forked by run.mjs, run with --expose-gc) and
 // sends the result back over IPC:
-//   { id, median, p25, p75, samples (ms), reported, maxBlockMs?, idleBlockMs?, bytesPerSocket?, rssGrowthBytes? }
+//   { id, median, p25, p75, samples (ms), reported, maxBlockMs?, worstBlockMs?, idleBlockMs?,
+//     idleWorstBlockMs?, bytesPerSocket?, rssGrowthBytes? }
 // or { id, skipped } / { id, error }.
 import Benchmark from 'benchmark';
 
 import { contender } from './contenders/index.mjs';
 import { Skip } from './contenders/skip.mjs';
 import { typedArrayBytes } from './lib/bytes.mjs';
-import { longestBlockMs } from './lib/loop-probe.mjs';
-import { summarize } from './lib/stats.mjs';
+import { longestBlocksMs } from './lib/loop-probe.mjs';
+import { quantile, summarize } from './lib/stats.mjs';
 
 const BLOCK_PROBE_CALLS = 20;
 
@@ -53,11 +54,17 @@ async function measure(id, ctx) {
   }
   const stats = await bench(c.label, run, isAsync, ctx);
   if (isAsync) {
-    extra.maxBlockMs = await longestBlockMs(run, BLOCK_PROBE_CALLS);
+    // Each call's longest block; the median over calls is what the call itself costs the loop
+    // (it recurs in every call), the worst adds what the machine did meanwhile.
+    const blocks = await longestBlocksMs(run, BLOCK_PROBE_CALLS);
+    extra.maxBlockMs = quantile(blocks, 0.5);
+    extra.worstBlockMs = Math.max(...blocks);
     // The same probe over idle waits as long as the call: the gaps the machine makes anyway
-    // (the probe's own GC, other processes on a 2-core box), which no library can go below.
+    // (GC, the fixture's processes and the kernel's timers on a 2-core box).
     const idle = () => new Promise((resolve) => setTimeout(resolve, stats.median));
-    extra.idleBlockMs = await longestBlockMs(idle, BLOCK_PROBE_CALLS);
+    const idleBlocks = await longestBlocksMs(idle, BLOCK_PROBE_CALLS);
+    extra.idleBlockMs = quantile(idleBlocks, 0.5);
+    extra.idleWorstBlockMs = Math.max(...idleBlocks);
   }
   return { ...stats, reported, ...extra };
 }

@@ -15,6 +15,7 @@ import { machine, namespaceTcpCount } from './lib/system.mjs';
 import { renderChart } from './report/chart.mjs';
 import { fitMethods } from './report/fits.mjs';
 import { renderMarkdown } from './report/markdown.mjs';
+import { updateReadme } from './report/readme.mjs';
 import { judgeTargets } from './report/targets.mjs';
 import { runRound } from './round.mjs';
 
@@ -90,12 +91,15 @@ async function main() {
   writeFileSync(new URL('latest.md', RESULTS), renderMarkdown(results));
   writeFileSync(new URL('latest.svg', RESULTS), await renderChart(results));
 
-  log(`targets at N=${results.targets[0].n}:`);
+  log('targets:');
   for (const t of results.targets) {
     const verdict = t.pass === null ? `n/a (${t.miss})` : t.pass ? 'PASS' : `FAIL (${t.miss})`;
-    log(`  ${verdict.padEnd(22)} ${t.text}${t.value === undefined ? '' : `: ${t.value.toFixed(2)}${t.unit}`}`);
+    log(`  N=${t.n} ${verdict.padEnd(22)} ${t.text}${t.value === undefined ? '' : `: ${t.value.toFixed(2)}${t.unit}`}`);
   }
   log('wrote bench/results/latest.{json,md,svg}');
+  // Only a sweep of every contender speaks for the README; a quick or --only run leaves it be.
+  if (!opts.quick && !opts.only && updateReadme(new URL('../README.md', import.meta.url), results))
+    log("wrote the README's benchmark table");
 }
 
 main().catch((err) => {

@@ -47,10 +47,15 @@ function partitionCalls(fn) {
   return ks.map(([suffix, k]) => [`${fn}-${suffix}`, fn, { source: 'netlink', partitions: k }, true]);
 }
 
+const label = (id, fn, arg) =>
+  `sockscope ${fn}(${arg ? JSON.stringify(arg).replaceAll('"', '') : ''})${id.endsWith('-kcores') ? ' (K = cores)' : ''}`;
+
 const calls = CALLS.map(([id, fn, arg, isAsync]) => ({
   id,
-  label: `sockscope ${fn}(${arg ? JSON.stringify(arg).replaceAll('"', '') : ''})`,
+  label: label(id, fn, arg),
   kind: 'library',
+  // What the call's result holds, to check it against the kernel: listeners, or every socket.
+  ...(id === 'listenQueues' && { reportsState: 'LISTEN' }),
   table: fn.startsWith('snapshot'),
   prepare: async () => {
     const f = await libraryFunction(fn);
