@@ -1,14 +1,14 @@
 // Measures one contender in this fresh process (forked by run.mjs, run with --expose-gc) and
 // sends the result back over IPC:
-//   { id, median, p25, p75, samples (ms), reported, maxBlockMs?, worstBlockMs?, idleBlockMs?,
-//     idleWorstBlockMs?, bytesPerSocket?, rssGrowthBytes? }
+//   { id, median, p25, p75, samples (ms), reported, loopBusyMs?, loopBusyWorstMs?, maxBlockMs?,
+//     worstBlockMs?, idleBlockMs?, bytesPerSocket?, rssGrowthBytes? }
 // or { id, skipped } / { id, error }.
 import Benchmark from 'benchmark';
 
 import { contender } from './contenders/index.mjs';
 import { Skip } from './contenders/skip.mjs';
 import { typedArrayBytes } from './lib/bytes.mjs';
-import { longestBlocksMs } from './lib/loop-probe.mjs';
+import { busyPerCallMs, delayPerCallMs } from './lib/loop-probe.mjs';
 import { quantile, summarize } from './lib/stats.mjs';
 
 const BLOCK_PROBE_CALLS = 20;
@@ -54,17 +54,17 @@ async function measure(id, ctx) {
   }
   const stats = await bench(c.label, run, isAsync, ctx);
   if (isAsync) {
-    // Each call's longest block; the median over calls is what the call itself costs the loop
-    // (it recurs in every call), the worst adds what the machine did meanwhile.
-    const blocks = await longestBlocksMs(run, BLOCK_PROBE_CALLS);
-    extra.maxBlockMs = quantile(blocks, 0.5);
-    extra.worstBlockMs = Math.max(...blocks);
-    // The same probe over idle waits as long as the call: the gaps the machine makes anyway
-    // (GC, the fixture's processes and the kernel's timers on a 2-core box).
+    // Medians over calls say what recurs in every call; the worst adds what the machine did.
+    const busy = await busyPerCallMs(run, BLOCK_PROBE_CALLS);
+    extra.loopBusyMs = quantile(busy, 0.5);
+    extra.loopBusyWorstMs = Math.max(...busy);
+    const delays = await delayPerCallMs(run, BLOCK_PROBE_CALLS);
+    extra.maxBlockMs = quantile(delays, 0.5);
+    extra.worstBlockMs = Math.max(...delays);
+    // The same timer probe over idle waits as long as the call: the delays the machine makes
+    // anyway (GC, the fixture's processes, the kernel's timers), which no library goes below.
     const idle = () => new Promise((resolve) => setTimeout(resolve, stats.median));
-    const idleBlocks = await longestBlocksMs(idle, BLOCK_PROBE_CALLS);
-    extra.idleBlockMs = quantile(idleBlocks, 0.5);
-    extra.idleWorstBlockMs = Math.max(...idleBlocks);
+    extra.idleBlockMs = quantile(await delayPerCallMs(idle, BLOCK_PROBE_CALLS), 0.5);
   }
   return { ...stats, reported, ...extra };
 }

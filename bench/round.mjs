@@ -39,7 +39,8 @@ async function observedCounts() {
 function describe(r) {
   if (r.skipped) return `skipped: ${r.skipped}`;
   if (r.error) return `ERROR: ${r.error}`;
-  const block = r.maxBlockMs === undefined ? '' : `, loop block ≤ ${r.maxBlockMs.toFixed(2)} ms (idle wait ${r.idleBlockMs.toFixed(2)} ms)`;
+  const block = r.loopBusyMs === undefined ? '' :
+    `, loop busy ${r.loopBusyMs.toFixed(2)} ms a call (worst ${r.loopBusyWorstMs.toFixed(2)}), timer delay ${r.maxBlockMs.toFixed(2)} ms (idle wait ${r.idleBlockMs.toFixed(2)})`;
   return `${r.median.toFixed(3)} ms (p25 ${r.p25.toFixed(3)}, p75 ${r.p75.toFixed(3)}, ${r.samples} samples), reported ${r.reported}${block}`;
 }
 

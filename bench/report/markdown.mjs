@@ -62,6 +62,27 @@ export function renderMarkdown(results) {
     '',
     ratioTable(rounds, 'ss-tan', 'spawning ss -tan'),
     '',
+    '## The event loop during async calls',
+    '',
+    'Busy: the loop\'s active time during one call (median over 20 calls; worst in brackets), all of it ' +
+      'callbacks run for the call. Delay: the longest late firing of a 1 ms timer during one call (median), ' +
+      'beside the same for an idle wait as long as the call.',
+    '',
+    table(
+      ['method', ...rounds.map((r) => `N=${fmtN(r.n)}`)],
+      methods(rounds)
+        .filter(([id]) => rounds.some((r) => r.results[id]?.loopBusyMs !== undefined))
+        .map(([id, label]) => [
+          label,
+          ...rounds.map((r) => {
+            const x = r.results[id];
+            return x?.loopBusyMs === undefined
+              ? ''
+              : `busy ${ms(x.loopBusyMs)} (${ms(x.loopBusyWorstMs)}), delay ${ms(x.maxBlockMs)} / idle ${ms(x.idleBlockMs)}`;
+          }),
+        ]),
+    ),
+    '',
     '## Targets',
     '',
     table(

@@ -9,13 +9,13 @@ const ratio = (a, b) => (round) => {
   const y = round.results[b]?.median;
   return x === undefined || y === undefined ? undefined : x / y;
 };
-// The event-loop block an async call adds: its typical longest gap (the median over calls of
-// each call's longest gap) beyond the same figure for an idle wait as long as the call.
+// The event loop's busy time during an async call (median over calls), of the library's
+// calls: an upper bound of its longest block, since every block is part of it.
 const longestAsyncBlock = (round) => {
-  const blocks = Object.values(round.results)
-    .filter((r) => r.kind === 'library' && r.maxBlockMs !== undefined)
-    .map((r) => Math.max(0, r.maxBlockMs - (r.idleBlockMs ?? 0)));
-  return blocks.length ? Math.max(...blocks) : undefined;
+  const busy = Object.values(round.results)
+    .filter((r) => r.kind === 'library' && r.loopBusyMs !== undefined)
+    .map((r) => r.loopBusyMs);
+  return busy.length ? Math.max(...busy) : undefined;
 };
 
 // max: value must be at most `limit` (below it, if strict); min: at least. The floor is one
@@ -27,7 +27,7 @@ export const TARGETS = [
   { text: 'snapshot netlink ≥ 3× faster than spawning ss -tan', value: ratio('ss-tan', 'snapshot-netlink'), min: 3, unit: '×' },
   { text: 'snapshot proc ≤ 1.10× bare read', value: ratio('snapshot-proc', 'bare-read'), max: 1.1, unit: '×' },
   { text: 'listenQueues < 1 ms', value: median('listenQueues'), max: 1, strict: true, unit: ' ms' },
-  { text: 'no async library call blocks the event loop > 1 ms (beyond an idle wait\'s gaps)', value: longestAsyncBlock, max: 1, unit: ' ms' },
+  { text: 'no async library call keeps the event loop busy > 1 ms (in all, so no block is longer)', value: longestAsyncBlock, max: 1, unit: ' ms' },
   { text: '≤ 64 bytes/socket for the base table (snapshot netlink)', value: field('snapshot-netlink', 'bytesPerSocket'), max: 64, unit: ' B' },
   // Issue 9: beat the single dump per family by partitioning.
   { text: 'countStates ≤ 0.60× C floor (partitioned)', value: ratio('countStates-netlink', 'floor'), max: 0.6, unit: '×' },
