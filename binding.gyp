@@ -4,6 +4,7 @@
       "target_name": "sockscope",
       "sources": [
         "native/addon.cc",
+        "native/column_arena.cc",
         "native/netlink_parse.cc",
         "native/netlink_reader.cc",
         "native/netns.cc",

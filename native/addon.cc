@@ -79,22 +79,23 @@ Napi::Error to_js_error(Napi::Env env, const Error& e) {
 }
 
 // Hands a vector's storage to JS without copying; the ArrayBuffer's finalizer frees it.
-template <typename T>
-Napi::ArrayBuffer give_buffer(Napi::Env env, std::vector<T>&& v) {
+// (A column in a table's region keeps the region alive until its ArrayBuffer is collected.)
+template <typename T, typename A>
+Napi::ArrayBuffer give_buffer(Napi::Env env, std::vector<T, A>&& v) {
   if (v.empty()) return Napi::ArrayBuffer::New(env, 0);
-  auto* owned = new std::vector<T>(std::move(v));
+  auto* owned = new std::vector<T, A>(std::move(v));
   return Napi::ArrayBuffer::New(env, owned->data(), owned->size() * sizeof(T),
-                                [](Napi::Env, void*, std::vector<T>* p) { delete p; }, owned);
+                                [](Napi::Env, void*, std::vector<T, A>* p) { delete p; }, owned);
 }
 
-template <typename T>
-Napi::Value column(Napi::Env env, std::vector<T>&& v) {
+template <typename T, typename A>
+Napi::Value column(Napi::Env env, std::vector<T, A>&& v) {
   size_t n = v.size();
   return Napi::TypedArrayOf<T>::New(env, n, give_buffer(env, std::move(v)), 0);
 }
 
 // uint64_t has no TypedArrayOf<> mapping of its own in node-addon-api: BigUint64Array by hand.
-Napi::Value cookie_column(Napi::Env env, std::vector<uint64_t>&& v) {
+Napi::Value cookie_column(Napi::Env env, Column<uint64_t>&& v) {
   size_t n = v.size();
   return Napi::TypedArrayOf<uint64_t>::New(env, n, give_buffer(env, std::move(v)), 0,
                                            napi_biguint64_array);

@@ -149,7 +149,7 @@ bool row_requested(const Walk& w, const Row& r) {
          ports_match(*w.req, r.sport, r.dport);
 }
 
-void append_address(std::vector<uint8_t>& col, const uint8_t* src, uint8_t family) {
+void append_address(Column<uint8_t>& col, const uint8_t* src, uint8_t family) {
   size_t at = col.size();
   col.resize(at + 16);
   std::memcpy(col.data() + at, src, family == 4 ? 4 : 16);

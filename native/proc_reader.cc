@@ -1,9 +1,11 @@
 #include "proc_reader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -20,6 +22,11 @@ namespace {
 // alone; a longer file is read ahead on another (read_ahead.h). A line may be up to 1 MiB long.
 constexpr size_t kHeadBytes = 64 << 10;
 constexpr size_t kMaxLine = 1 << 20;
+// Reading ahead pays on large tables only: below this many rows the sockets' kernel data
+// stays in the cache of the one core that reads them, and moving the reads to another core
+// costs more than the parse it hides (bench/proc-read-ahead.mjs).
+constexpr uint64_t kReadAheadRows = 50000;
+constexpr uint64_t kRowBytes = 150;  // a tcp line is 150 bytes, tcp6 178, udp 128
 
 struct Row {
   uint8_t state;
@@ -223,7 +230,7 @@ struct Walker {
   }
 };
 
-void append16(std::vector<uint8_t>& column, const uint8_t* bytes) {
+void append16(Column<uint8_t>& column, const uint8_t* bytes) {
   size_t at = column.size();
   column.resize(at + 16);
   std::memcpy(column.data() + at, bytes, 16);
@@ -246,11 +253,23 @@ void append(SocketTable& t, Table table, const Row& r) {
   t.retransmits.push_back(r.retransmits);
 }
 
+// Appends one read() to buf[have..], with room for a page at least: 0, or read()'s errno.
+int read_some(int fd, std::vector<char>& buf, size_t& have, bool& eof) {
+  if (buf.size() - have < kHeadBytes) buf.resize(have + kHeadBytes);
+  ssize_t n;
+  do n = read(fd, buf.data() + have, buf.size() - have);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return errno;
+  eof = n == 0;
+  have += static_cast<size_t>(n);
+  return 0;
+}
+
 // Streams one file to the walker: the head on this thread, and, when the file goes on past it,
 // the rest from a read-ahead thread, so the kernel formats while this thread parses. Only the
 // unfinished last line is carried from one chunk to the next.
 template <typename Sink>
-Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& missing) {
+Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& missing, uint64_t expected_rows) {
   int fd;
   do fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
@@ -263,15 +282,12 @@ Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& miss
   bool eof = false;
   int errnum = 0;
   // A small table ends within the head: no thread is started for it.
-  while (!eof && !errnum && have < buf.size()) {
-    ssize_t n = read(fd, buf.data() + have, buf.size() - have);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) errnum = errno;
-    eof = n == 0;
-    if (n > 0) have += static_cast<size_t>(n);
-  }
+  while (!eof && !errnum && have < kHeadBytes) errnum = read_some(fd, buf, have, eof);
+  // A file of the size of a fixture's says how long it is; /proc's say 0 (their sockstat tells).
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0) expected_rows = std::max<uint64_t>(expected_rows, st.st_size / kRowBytes);
   std::unique_ptr<ReadAhead> ahead;
-  if (!eof && !errnum) ahead = std::make_unique<ReadAhead>(fd);
+  if (!eof && !errnum && expected_rows >= kReadAheadRows) ahead = std::make_unique<ReadAhead>(fd);
   Error err;
   for (;;) {
     if (errnum) {
@@ -286,7 +302,7 @@ Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& miss
     }
     std::memmove(buf.data(), buf.data() + consumed, have - consumed);
     have -= consumed;
-    errnum = ahead->next(buf, have, eof);
+    errnum = ahead ? ahead->next(buf, have, eof) : read_some(fd, buf, have, eof);
   }
   ahead.reset();  // joins the thread before its fd goes
   close(fd);
@@ -318,28 +334,30 @@ std::string small_file(const std::string& path) {
   return out;
 }
 
-// How many rows the tables will hold, from the kernel's own counts in sockstat (0 when the
-// root has none, as a fixture directory): the columns are reserved once instead of growing by
-// doubling, whose copies cost a fifth of a 100k-socket read. A hint only: never an error.
-uint64_t expected_rows(const ReadRequest& req) {
-  std::string v4 = small_file(req.root + "/sockstat"), v6 = small_file(req.root + "/sockstat6");
-  uint64_t rows = 0;
-  if (req.tables & (1u << kTcp)) rows += sockstat_field(v4, "TCP:", "inuse") + sockstat_field(v4, "TCP:", "tw");
-  if (req.tables & (1u << kTcp6)) rows += sockstat_field(v6, "TCP6:", "inuse");
-  if (req.tables & (1u << kUdp)) rows += sockstat_field(v4, "UDP:", "inuse");
-  if (req.tables & (1u << kUdp6)) rows += sockstat_field(v6, "UDP6:", "inuse");
-  return std::min<uint64_t>(rows, 1u << 24);
+// How many rows each table will hold, from the kernel's own counts in sockstat (0 where the
+// root has none, as a fixture directory). A hint only, never an error: it sizes the columns
+// once instead of growing them by doubling (the copies cost a fifth of a 100k-socket read),
+// and says whether a table is large enough to read ahead.
+std::array<uint64_t, kTableCount> expected_rows(const std::string& root) {
+  std::string v4 = small_file(root + "/sockstat"), v6 = small_file(root + "/sockstat6");
+  std::array<uint64_t, kTableCount> rows{};
+  rows[kTcp] = sockstat_field(v4, "TCP:", "inuse") + sockstat_field(v4, "TCP:", "tw");
+  rows[kTcp6] = sockstat_field(v6, "TCP6:", "inuse");
+  rows[kUdp] = sockstat_field(v4, "UDP:", "inuse");
+  rows[kUdp6] = sockstat_field(v6, "UDP6:", "inuse");
+  for (uint64_t& r : rows) r = std::min<uint64_t>(r, 1u << 24);
+  return rows;
 }
 
 template <typename MakeSink>
-Error read_each(const ReadRequest& req, MakeSink&& make_sink) {
+Error read_each(const ReadRequest& req, const std::array<uint64_t, kTableCount>& rows, MakeSink&& make_sink) {
   for (int i = 0; i < kTableCount; ++i) {
     Table t = static_cast<Table>(i);
     if (!(req.tables & (1u << t))) continue;
     std::string path = req.root + "/" + table_file_name(t);
     Walker walker{t, req.filter, path};
     bool missing = false;
-    Error err = read_file(path, walker, make_sink(t), missing);
+    Error err = read_file(path, walker, make_sink(t), missing, rows[t]);
     if (err && !(missing && (req.optional_tables & (1u << t)))) return err;
   }
   return {};
@@ -366,15 +384,24 @@ Error count_table(const char* data, size_t len, Table table, const RowFilter& fi
   return walker.walk(data, len, true, consumed, [&](const Row& r) { ++counts[r.state]; });
 }
 
-Error read_tables(const ReadRequest& req, SocketTable& out) {
+uint64_t expected_rows(const std::string& root, TableMask tables) {
+  auto rows = expected_rows(root);
+  uint64_t total = 0;
+  for (int t = 0; t < kTableCount; ++t)
+    if (tables & (1u << t)) total += rows[t];
   // Room for a few more than counted: sockets opened meanwhile, request sockets (not counted).
-  uint64_t rows = expected_rows(req);
-  if (rows) out.reserve(static_cast<size_t>(rows + rows / 16 + 64));
-  return read_each(req, [&](Table t) { return [&out, t](const Row& r) { append(out, t, r); }; });
+  return total ? total + total / 16 + 64 : 0;
+}
+
+Error read_tables(const ReadRequest& req, SocketTable& out) {
+  auto rows = expected_rows(req.root);
+  if (req.filter.states == kAllStates && req.filter.ports.empty())
+    out.reserve(static_cast<size_t>(expected_rows(req.root, req.tables)), /*with_cookie=*/false);
+  return read_each(req, rows, [&](Table t) { return [&out, t](const Row& r) { append(out, t, r); }; });
 }
 
 Error count_states(const ReadRequest& req, StateCounts& counts) {
-  return read_each(req, [&](Table) { return [&counts](const Row& r) { ++counts[r.state]; }; });
+  return read_each(req, expected_rows(req.root), [&](Table) { return [&counts](const Row& r) { ++counts[r.state]; }; });
 }
 
 }  // namespace sockscope::proc

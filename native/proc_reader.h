@@ -36,4 +36,8 @@ Error count_states(const ReadRequest& req, StateCounts& counts);
 
 const char* table_file_name(Table table);
 
+// About how many rows the tables will hold, from `root`'s sockstat files (0 if it has none): a
+// hint to reserve a full table's columns by, for either reader.
+uint64_t expected_rows(const std::string& root, TableMask tables);
+
 }  // namespace sockscope::proc

@@ -80,7 +80,7 @@ bool scan_process(const std::string& fd_dir, int32_t pid, const std::unordered_m
 
 }  // namespace
 
-Error scan_owners(const std::vector<uint32_t>& inodes, const std::string& root, OwnerScan& out) {
+Error scan_owners(const Column<uint32_t>& inodes, const std::string& root, OwnerScan& out) {
   out = OwnerScan{};
   out.start.assign(inodes.size() + 1, 0);
   std::unordered_map<uint32_t, uint32_t> row_of;

@@ -28,6 +28,6 @@ struct OwnerScan {
 // Finds the owners of `inodes` (one per table row; 0, as TIME_WAIT and request sockets have, is
 // never owned) in one pass over `root` (/proc, or a recorded tree). Only failing to open `root`
 // itself is an error; a process that cannot be read is counted in `skipped`.
-Error scan_owners(const std::vector<uint32_t>& inodes, const std::string& root, OwnerScan& out);
+Error scan_owners(const Column<uint32_t>& inodes, const std::string& root, OwnerScan& out);
 
 }  // namespace sockscope::procs

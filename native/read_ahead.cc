@@ -16,8 +16,10 @@ constexpr size_t kMinRead = 8 << 10;  // a chunk is handed over once less than t
 
 }  // namespace
 
-ReadAhead::ReadAhead(int fd) : fd_(fd), chunks_(kChunks) {
-  for (Chunk& c : chunks_) c.bytes.resize(kChunkBytes);
+ReadAhead::ReadAhead(int fd)
+    : fd_(fd), ring_(ColumnAllocator<char>(std::make_shared<ColumnArena>(kChunks * kChunkBytes))), chunks_(kChunks) {
+  ring_.resize(kChunks * kChunkBytes);
+  for (size_t i = 0; i < kChunks; ++i) chunks_[i].bytes = ring_.data() + i * kChunkBytes;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -41,7 +43,7 @@ void ReadAhead::run() {
     }
     c->size = 0, c->errnum = 0, c->eof = false;
     while (c->size + kMinRead <= kChunkBytes) {
-      ssize_t n = read(fd_, c->bytes.data() + c->size, kChunkBytes - c->size);
+      ssize_t n = read(fd_, c->bytes + c->size, kChunkBytes - c->size);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) c->errnum = errno;
       if (n == 0) c->eof = true;
@@ -66,7 +68,7 @@ int ReadAhead::next(std::vector<char>& buf, size_t& have, bool& eof) {
     c = &chunks_[taken_ % kChunks];
   }
   if (buf.size() < have + c->size) buf.resize(have + c->size);
-  std::memcpy(buf.data() + have, c->bytes.data(), c->size);
+  std::memcpy(buf.data() + have, c->bytes, c->size);
   have += c->size;
   int errnum = c->errnum;
   eof = c->eof;

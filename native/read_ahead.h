@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "socket_table.h"
+
 namespace sockscope {
 
 class ReadAhead {
@@ -27,7 +29,7 @@ class ReadAhead {
 
  private:
   struct Chunk {
-    std::vector<char> bytes;
+    char* bytes = nullptr;  // in ring_
     size_t size = 0;
     int errnum = 0;
     bool eof = false;
@@ -35,6 +37,7 @@ class ReadAhead {
   void run();
 
   int fd_;
+  Column<char> ring_;          // the chunks' bytes, in one huge page: no fault per 4 KiB page
   std::vector<Chunk> chunks_;  // a ring: the thread fills chunk filled_ % n, the caller takes taken_ % n
   size_t filled_ = 0, taken_ = 0;
   bool stop_ = false;

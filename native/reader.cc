@@ -90,6 +90,9 @@ struct NetlinkRead {
   Error table(SocketTable& out) {
     if (!req.replay_file.empty()) return replay(out);
     if (!req.record_file.empty()) return record(out);
+    // A whole table's columns reserved at once (filtered reads are small, and would waste it).
+    if (dump.states == kAllStates && dump.ports.empty())
+      out.reserve(static_cast<size_t>(proc::expected_rows(req.proc_root, req.tables)));
     return with_diag_socket([&](int fd) {
       return parts ? parts->dump_table(req.partitions, fd, dump, out, st, k) : netlink::dump_table(fd, dump, out, &st);
     });

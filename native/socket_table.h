@@ -4,10 +4,17 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "column_arena.h"
+
 namespace sockscope {
+
+// A column of the table: a vector whose storage may live in the table's region.
+template <typename T>
+using Column = std::vector<T, ColumnAllocator<T>>;
 
 // Kernel TCP state numbers (include/net/tcp_states.h). UDP uses ESTABLISHED and CLOSE.
 enum TcpState : uint8_t {
@@ -95,35 +102,53 @@ struct MemInfoColumns {
 // Columns. Addresses are 16 bytes per row: IPv4 in the first 4 bytes (network order) with the
 // rest zero, told apart by `family`; an IPv4-mapped IPv6 address stays IPv6.
 struct SocketTable {
-  std::vector<uint8_t> protocol;       // 6 tcp, 17 udp
-  std::vector<uint8_t> family;         // 4 or 6
-  std::vector<uint8_t> state;          // kernel numbering; request sockets read as SYN_RECV
-  std::vector<uint8_t> local_address;  // 16 bytes per row
-  std::vector<uint8_t> remote_address; // 16 bytes per row
-  std::vector<uint16_t> local_port;
-  std::vector<uint16_t> remote_port;
-  std::vector<uint32_t> recv_q;        // rx_queue; for LISTEN, the accept queue's length
-  std::vector<uint32_t> send_q;        // tx_queue; for LISTEN via netlink, the backlog
-  std::vector<uint32_t> uid;
-  std::vector<uint32_t> inode;         // socket inodes are 32-bit (get_next_ino)
-  std::vector<uint8_t> timer;          // 0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT, 4 probe
-  std::vector<uint32_t> timer_expires; // milliseconds until the timer fires, 0 if past
-  std::vector<uint8_t> retransmits;
+  Column<uint8_t> protocol;       // 6 tcp, 17 udp
+  Column<uint8_t> family;         // 4 or 6
+  Column<uint8_t> state;          // kernel numbering; request sockets read as SYN_RECV
+  Column<uint8_t> local_address;  // 16 bytes per row
+  Column<uint8_t> remote_address; // 16 bytes per row
+  Column<uint16_t> local_port;
+  Column<uint16_t> remote_port;
+  Column<uint32_t> recv_q;        // rx_queue; for LISTEN, the accept queue's length
+  Column<uint32_t> send_q;        // tx_queue; for LISTEN via netlink, the backlog
+  Column<uint32_t> uid;
+  Column<uint32_t> inode;         // socket inodes are 32-bit (get_next_ino)
+  Column<uint8_t> timer;          // 0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT, 4 probe
+  Column<uint32_t> timer_expires; // milliseconds until the timer fires, 0 if past
+  Column<uint8_t> retransmits;
 
   // Netlink only (empty from /proc): the socket cookie, and the extension columns when asked.
-  std::vector<uint64_t> cookie;
+  Column<uint64_t> cookie;
   bool has_info = false, has_memory = false;
   TcpInfoColumns info;
   MemInfoColumns memory;
 
   size_t size() const { return state.size(); }
 
-  void reserve(size_t n) {
-    protocol.reserve(n); family.reserve(n); state.reserve(n);
-    local_address.reserve(n * 16); remote_address.reserve(n * 16);
-    local_port.reserve(n); remote_port.reserve(n);
-    recv_q.reserve(n); send_q.reserve(n); uid.reserve(n); inode.reserve(n);
-    timer.reserve(n); timer_expires.reserve(n); retransmits.reserve(n); cookie.reserve(n);
+  // Room for n rows in every base column (and the cookie, with_cookie), for a table whose base
+  // columns are still empty: in one huge-page region (column_arena.h) from kArenaMinBytes on;
+  // a smaller table would waste most of a 2 MiB page.
+  void reserve(size_t n, bool with_cookie = true) {
+    if (size() != 0 || n <= state.capacity()) return;
+    size_t bytes = n * (kBaseRowBytes + (with_cookie ? sizeof(uint64_t) : 0)) + kBaseColumns * 64;
+    auto arena = bytes >= kArenaMinBytes ? std::make_shared<ColumnArena>(bytes) : nullptr;
+    in_arena(protocol, arena, n); in_arena(family, arena, n); in_arena(state, arena, n);
+    in_arena(local_address, arena, n * 16); in_arena(remote_address, arena, n * 16);
+    in_arena(local_port, arena, n); in_arena(remote_port, arena, n);
+    in_arena(recv_q, arena, n); in_arena(send_q, arena, n); in_arena(uid, arena, n); in_arena(inode, arena, n);
+    in_arena(timer, arena, n); in_arena(timer_expires, arena, n); in_arena(retransmits, arena, n);
+    if (with_cookie) in_arena(cookie, arena, n);
+  }
+
+  static constexpr size_t kBaseRowBytes = 61;  // the base columns' bytes per row
+  static constexpr size_t kBaseColumns = 15;
+  static constexpr size_t kArenaMinBytes = 2 << 20;
+
+ private:
+  template <typename T>
+  static void in_arena(Column<T>& c, const std::shared_ptr<ColumnArena>& arena, size_t n) {
+    if (arena) c = Column<T>(ColumnAllocator<T>(arena));
+    c.reserve(n);
   }
 };
 

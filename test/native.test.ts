@@ -15,7 +15,7 @@ function build(name: string): string {
   execFileSync('g++', [
     '-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', `-I${root}/native`,
     `${root}/native/netlink_reader.cc`, `${root}/native/netlink_parse.cc`, `${root}/native/partition.cc`,
-    `${root}/native/pinned_pool.cc`, `${root}/test/native/${name}.cc`, '-pthread', '-o', exe,
+    `${root}/native/pinned_pool.cc`, `${root}/native/column_arena.cc`, `${root}/test/native/${name}.cc`, '-pthread', '-o', exe,
   ]);
   return exe;
 }

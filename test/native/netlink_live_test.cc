@@ -313,7 +313,7 @@ void check_filter(int fd, const World& w, std::vector<PortRange> sport, std::vec
   auto in = [](const std::vector<PortRange>& l, uint16_t p) {
     return l.empty() || std::any_of(l.begin(), l.end(), [p](PortRange x) { return x.lo <= p && p <= x.hi; });
   };
-  std::vector<uint64_t> want, have(got.cookie);
+  std::vector<uint64_t> want, have(got.cookie.begin(), got.cookie.end());
   for (size_t i = 0; i < all.size(); ++i)
     if (in(sport, all.local_port[i]) && in(dport, all.remote_port[i])) want.push_back(all.cookie[i]);
   std::sort(want.begin(), want.end()), std::sort(have.begin(), have.end());

@@ -151,8 +151,8 @@ void test_merge_tables() {
   merge_tables(parts, out);
   CHECK_EQ(out.size(), size_t{4}, "4 sockets, cookie 2 once");
   CHECK(netlink::columns_consistent(out), "every column 4 rows");
-  CHECK((out.cookie == std::vector<uint64_t>{1, 2, 3, 4}), "rows in partition order, the duplicate dropped");
-  CHECK((out.inode == std::vector<uint32_t>{1, 2, 3, 4}) && out.info.rtt[3] == 4, "the other columns follow the rows kept");
+  CHECK((out.cookie == Column<uint64_t>{1, 2, 3, 4}), "rows in partition order, the duplicate dropped");
+  CHECK((out.inode == Column<uint32_t>{1, 2, 3, 4}) && out.info.rtt[3] == 4, "the other columns follow the rows kept");
   auto name = [&](size_t r) { return out.info.congestion_names[out.info.congestion[r]]; };
   CHECK(name(0) == "cubic" && name(1) == "" && name(2) == "bbr" && name(3) == "cubic", "congestion names re-pointed");
 }
