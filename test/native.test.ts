@@ -40,6 +40,11 @@ describe('native readers (C++)', () => {
     expect(passed).toBeGreaterThan(30);
   }, 120_000);
 
+  it('column region: carved, spilled to the heap when outgrown, reserved only for large tables', () => {
+    const { passed } = run(build('column_arena_test'));
+    expect(passed).toBeGreaterThan(10);
+  }, 120_000);
+
   it.skipIf(!inNetns)('netlink dump loop on live sockets (private namespace only)', () => {
     const { passed } = run(build('netlink_live_test'));
     expect(passed).toBeGreaterThan(200);
