@@ -64,7 +64,7 @@ export async function runRound({ n, ids, ctx, timeoutMs, log }) {
     log(`kernel holds: ${JSON.stringify(round.observed)}`);
     round.results = {};
     for (const c of CONTENDERS.filter((x) => ids.includes(x.id))) {
-      const r = await measureInChild(c.id, ctx, Math.min(timeoutMs, c.timeoutMs ?? Infinity));
+      const r = await measureInChild(c.id, { ...ctx, n: round.n }, Math.min(timeoutMs, c.timeoutMs ?? Infinity));
       delete r.id;
       if (r.median !== undefined) r.nsPerSocket = (r.median * 1e6) / round.n;
       round.results[c.id] = { label: c.label, kind: c.kind, ...(c.reportsState && { reportsState: c.reportsState }), ...r };

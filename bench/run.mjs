@@ -1,5 +1,5 @@
 // The benchmark runner.
-//   node bench/run.mjs [--quick] [--n 10000,100000] [--only id,...]
+//   node bench/run.mjs [--quick] [--n 10000,100000] [--only id,...] [--merge]
 // As root, each N runs in a fresh network namespace (this script re-executed inside it with
 // --round N), filled by the fixture; otherwise the host's own table is measured, once.
 // Results go to bench/results/.
@@ -28,6 +28,7 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     n: { type: 'string' },
     only: { type: 'string' },
+    merge: { type: 'boolean', default: false }, // put these results into latest.json's rounds of the same N
     round: { type: 'string' }, // internal: run one N here (inside the namespace), write to --out
     out: { type: 'string' },
   },
@@ -65,6 +66,14 @@ async function namespaceRounds(ns) {
   return rounds;
 }
 
+/** The earlier rounds with `fresh`'s results in place of theirs, N by N (a rerun of a few contenders). */
+function mergeInto(earlier, fresh) {
+  return earlier.map((round) => {
+    const again = fresh.find((r) => r.n === round.n);
+    return again ? { ...round, results: { ...round.results, ...again.results } } : round;
+  });
+}
+
 async function main() {
   if (opts.round) return roundHere();
   try {
@@ -81,8 +90,10 @@ async function main() {
     rounds = [{ ...(await runRound({ ids, ctx, timeoutMs, log })), hostTcp: namespaceTcpCount(), kernelBefore: { objects: tcpSlabObjects() } }];
   }
 
+  if (opts.merge) rounds = mergeInto(JSON.parse(readFileSync(new URL('latest.json', RESULTS), 'utf8')).rounds, rounds);
   const date = new Date().toISOString();
   const results = { date, mode, quick: opts.quick, machine: machine(), rounds, fits: fitMethods(rounds) };
+  if (opts.merge) results.merged = `--only ${opts.only ?? 'all'} measured again on ${date}`;
   results.targets = judgeTargets(rounds);
   mkdirSync(RESULTS, { recursive: true });
   const json = JSON.stringify(results, null, 2);
@@ -97,8 +108,8 @@ async function main() {
     log(`  N=${t.n} ${verdict.padEnd(22)} ${t.text}${t.value === undefined ? '' : `: ${t.value.toFixed(2)}${t.unit}`}`);
   }
   log('wrote bench/results/latest.{json,md,svg}');
-  // Only a sweep of every contender speaks for the README; a quick or --only run leaves it be.
-  if (!opts.quick && !opts.only && updateReadme(new URL('../README.md', import.meta.url), results))
+  // Only a sweep of every contender (or one merged into) speaks for the README.
+  if (!opts.quick && (!opts.only || opts.merge) && updateReadme(new URL('../README.md', import.meta.url), results))
     log("wrote the README's benchmark table");
 }
 

@@ -15,9 +15,13 @@ function load(name) {
 }
 
 const isTcp = (protocol) => String(protocol).startsWith('tcp');
-// Both grow faster than linearly (2.3 s a call at 100k, over 600 s at 300k on 2 cores): past
-// two minutes a measurement says no more than "too slow", and it holds the sweep up.
-const timeoutMs = 120_000;
+// Both grow faster than linearly: 2.3 s a call at 100k, and at 300k neither finished in 600 s
+// (2026-11-22, 2 cores). Past 100k they are skipped, saying so, rather than holding the sweep.
+const timeoutMs = 400_000;
+const MAX_N = 100_000;
+const tooLarge = (n) => {
+  if (n > MAX_N) throw new Skip(`not run above ${MAX_N} sockets: at 300k it did not finish in 600 s (2026-11-22)`);
+};
 
 export default [
   {
@@ -25,7 +29,8 @@ export default [
     label: 'systeminformation networkConnections()',
     kind: 'npm',
     timeoutMs,
-    prepare: () => {
+    prepare: ({ n }) => {
+      tooLarge(n);
       const si = load('systeminformation');
       return { run: () => si.networkConnections(), count: (list) => list.filter((c) => isTcp(c.protocol)).length };
     },
@@ -35,7 +40,8 @@ export default [
     label: 'node-netstat (all lines)',
     kind: 'npm',
     timeoutMs,
-    prepare: () => {
+    prepare: ({ n }) => {
+      tooLarge(n);
       const netstat = load('node-netstat');
       const run = () =>
         new Promise((resolve, reject) => {

@@ -48,6 +48,7 @@ export function renderMarkdown(results) {
         ? 'Each N in a fresh network namespace filled by bench/fixture.'
         : "**Host mode**: no namespace could be made, so this is the host's own table as it was, no fixture."),
     results.quick ? 'Quick run (`--quick`).' : '',
+    results.merged ? `Merged: ${results.merged}, into the rounds of the run before.` : '',
     '',
     '## Median wall time (ns per socket)',
     '',
