@@ -11,7 +11,9 @@ import { typedArrayBytes } from './lib/bytes.mjs';
 import { busyPerCallMs, delayPerCallMs } from './lib/loop-probe.mjs';
 import { quantile, summarize } from './lib/stats.mjs';
 
-const BLOCK_PROBE_CALLS = 20;
+// Library calls are probed over 20 calls; the spawned tools and npm packages, whose calls take
+// seconds at 100k, over 5.
+const probeCalls = (kind) => (kind === 'library' ? 20 : 5);
 
 /** benchmark.js statistics of `run` in ms; async runs are deferred benchmarks. */
 function bench(name, run, isAsync, { maxTime, minSamples }) {
@@ -55,16 +57,16 @@ async function measure(id, ctx) {
   const stats = await bench(c.label, run, isAsync, ctx);
   if (isAsync) {
     // Medians over calls say what recurs in every call; the worst adds what the machine did.
-    const busy = await busyPerCallMs(run, BLOCK_PROBE_CALLS);
+    const busy = await busyPerCallMs(run, probeCalls(c.kind));
     extra.loopBusyMs = quantile(busy, 0.5);
     extra.loopBusyWorstMs = Math.max(...busy);
-    const delays = await delayPerCallMs(run, BLOCK_PROBE_CALLS);
+    const delays = await delayPerCallMs(run, probeCalls(c.kind));
     extra.maxBlockMs = quantile(delays, 0.5);
     extra.worstBlockMs = Math.max(...delays);
     // The same timer probe over idle waits as long as the call: the delays the machine makes
     // anyway (GC, the fixture's processes, the kernel's timers), which no library goes below.
     const idle = () => new Promise((resolve) => setTimeout(resolve, stats.median));
-    extra.idleBlockMs = quantile(await delayPerCallMs(idle, BLOCK_PROBE_CALLS), 0.5);
+    extra.idleBlockMs = quantile(await delayPerCallMs(idle, probeCalls(c.kind)), 0.5);
   }
   return { ...stats, reported, ...extra };
 }

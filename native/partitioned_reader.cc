@@ -57,7 +57,7 @@ size_t PartitionedReader::choose(uint32_t asked, const DumpRequest& req) {
   // Cores busy with other work slow the split (it waits for its slowest part) more than the
   // single dump: take whichever was faster per row lately, and now and then the other, so
   // its figure stays current.
-  bool split_pays = l.split_samples < kMinSplitSamples || l.single_ns == 0 || l.split_ns <= l.single_ns;
+  bool split_pays = l.split_samples < kMinSplitSamples || l.single_ns == 0 || l.split_ns <= l.single_ns * kSplitMargin;
   bool probe = ++l.reads % kProbeEvery == 0;
   return split_pays != probe ? auto_k_ : 1;
 }

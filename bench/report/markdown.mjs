@@ -65,7 +65,7 @@ export function renderMarkdown(results) {
     '',
     '## The event loop during async calls',
     '',
-    'Busy: the loop\'s active time during one call (median over 20 calls; worst in brackets), all of it ' +
+    'Busy: the loop\'s active time during one call (median over 20 calls of a library, 5 of a tool; worst in brackets), all of it ' +
       'callbacks run for the call. Delay: the longest late firing of a 1 ms timer during one call (median), ' +
       'beside the same for an idle wait as long as the call.',
     '',
