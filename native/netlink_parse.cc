@@ -149,12 +149,6 @@ bool row_requested(const Walk& w, const Row& r) {
          ports_match(*w.req, r.sport, r.dport);
 }
 
-void append_address(Column<uint8_t>& col, const uint8_t* src, uint8_t family) {
-  size_t at = col.size();
-  col.resize(at + 16);
-  std::memcpy(col.data() + at, src, family == 4 ? 4 : 16);
-}
-
 Error append_row(SocketTable& t, const Row& r, const Attrs& a, uint8_t protocol, size_t off) {
   uint8_t cong = 0;
   if (t.has_info && a.cong.n > 0) {
@@ -165,8 +159,8 @@ Error append_row(SocketTable& t, const Row& r, const Attrs& a, uint8_t protocol,
   t.protocol.push_back(protocol);
   t.family.push_back(r.family);
   t.state.push_back(r.state);
-  append_address(t.local_address, d + kSrc, r.family);
-  append_address(t.remote_address, d + kDst, r.family);
+  append_address(t.local_address, d + kSrc, r.family == 4 ? 4 : 16);
+  append_address(t.remote_address, d + kDst, r.family == 4 ? 4 : 16);
   t.local_port.push_back(r.sport);
   t.remote_port.push_back(r.dport);
   t.recv_q.push_back(ld32(d + kRqueue));

@@ -9,11 +9,13 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <system_error>
 #include <vector>
 
 #include "errno_name.h"
 #include "read_ahead.h"
 #include "syscall_error.h"
+#include "whole_file.h"
 
 namespace sockscope::proc {
 namespace {
@@ -231,18 +233,12 @@ struct Walker {
   }
 };
 
-void append16(Column<uint8_t>& column, const uint8_t* bytes) {
-  size_t at = column.size();
-  column.resize(at + 16);
-  std::memcpy(column.data() + at, bytes, 16);
-}
-
 void append(SocketTable& t, Table table, const Row& r) {
   t.protocol.push_back(table_protocol(table));
   t.family.push_back(table_family(table));
   t.state.push_back(r.state);
-  append16(t.local_address, r.local);
-  append16(t.remote_address, r.remote);
+  append_address(t.local_address, r.local, 16);
+  append_address(t.remote_address, r.remote, 16);
   t.local_port.push_back(r.local_port);
   t.remote_port.push_back(r.remote_port);
   t.recv_q.push_back(r.recv_q);
@@ -288,7 +284,13 @@ Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& miss
   struct stat st;
   if (fstat(fd, &st) == 0 && st.st_size > 0) expected_rows = std::max<uint64_t>(expected_rows, st.st_size / kRowBytes);
   std::unique_ptr<ReadAhead> ahead;
-  if (!eof && !errnum && expected_rows >= kReadAheadRows) ahead = std::make_unique<ReadAhead>(fd);
+  if (!eof && !errnum && expected_rows >= kReadAheadRows) {
+    try {
+      ahead = std::make_unique<ReadAhead>(fd);
+    } catch (const std::system_error&) {
+      // No thread to be had (EAGAIN): read on this one, as a small table is.
+    }
+  }
   Error err;
   for (;;) {
     if (errnum) {
@@ -323,24 +325,14 @@ uint64_t sockstat_field(const std::string& data, const std::string& line, const 
   return v;
 }
 
-std::string small_file(const std::string& path) {
-  std::string out;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) out.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return out;
-}
-
 // How many rows each table will hold, from the kernel's own counts in sockstat (0 where the
 // root has none, as a fixture directory). A hint only, never an error: it sizes the columns
 // once instead of growing them by doubling (the copies cost a fifth of a 100k-socket read),
 // and says whether a table is large enough to read ahead.
 std::array<uint64_t, kTableCount> expected_rows(const std::string& root) {
-  std::string v4 = small_file(root + "/sockstat"), v6 = small_file(root + "/sockstat6");
+  std::string v4, v6;
+  if (read_whole_file(root + "/sockstat", v4)) v4.clear();  // a hint: a file not there counts none
+  if (read_whole_file(root + "/sockstat6", v6)) v6.clear();
   std::array<uint64_t, kTableCount> rows{};
   rows[kTcp] = sockstat_field(v4, "TCP:", "inuse") + sockstat_field(v4, "TCP:", "tw");
   rows[kTcp6] = sockstat_field(v6, "TCP6:", "inuse");
@@ -385,19 +377,25 @@ Error count_table(const char* data, size_t len, Table table, const RowFilter& fi
   return walker.walk(data, len, true, consumed, [&](const Row& r) { ++counts[r.state]; });
 }
 
-uint64_t expected_rows(const std::string& root, TableMask tables) {
-  auto rows = expected_rows(root);
+namespace {
+
+// The rows of `tables` together, with room for a few more than counted: sockets opened
+// meanwhile, and request sockets, which sockstat does not count.
+uint64_t room_for(const std::array<uint64_t, kTableCount>& rows, TableMask tables) {
   uint64_t total = 0;
   for (int t = 0; t < kTableCount; ++t)
     if (tables & (1u << t)) total += rows[t];
-  // Room for a few more than counted: sockets opened meanwhile, request sockets (not counted).
   return total ? total + total / 16 + 64 : 0;
 }
+
+}  // namespace
+
+uint64_t expected_rows(const std::string& root, TableMask tables) { return room_for(expected_rows(root), tables); }
 
 Error read_tables(const ReadRequest& req, SocketTable& out) {
   auto rows = expected_rows(req.root);
   if (req.filter.states == kAllStates && req.filter.ports.empty())
-    out.reserve(static_cast<size_t>(expected_rows(req.root, req.tables)), /*with_cookie=*/false);
+    out.reserve(static_cast<size_t>(room_for(rows, req.tables)), /*with_cookie=*/false);
   return read_each(req, rows, [&](Table t) { return [&out, t](const Row& r) { append(out, t, r); }; });
 }
 

@@ -9,6 +9,7 @@
 #include "partitioned_reader.h"
 #include "proc_reader.h"
 #include "syscall_error.h"
+#include "whole_file.h"
 
 namespace sockscope {
 namespace {
@@ -42,24 +43,6 @@ Error with_diag_socket(Dump&& dump) {
   err = dump(fd);
   close(fd);
   return err;
-}
-
-Error read_file(const std::string& path, std::string& out) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return path_syscall_error("open", path);
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Error e = path_syscall_error("read", path);
-      close(fd);
-      return e;
-    }
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return {};
 }
 
 Error write_file(const std::string& path, const std::string& data) {
@@ -115,7 +98,7 @@ struct NetlinkRead {
  private:
   Error replay(SocketTable& out) {
     std::string bytes;
-    Error e = read_file(req.replay_file, bytes);
+    Error e = read_whole_file(req.replay_file, bytes);
     if (e) return e;
     return netlink::replay(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), dump, out, &st);
   }

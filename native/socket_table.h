@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -151,6 +152,13 @@ struct SocketTable {
     c.reserve(n);
   }
 };
+
+// Appends one 16-byte address to an address column: `bytes` of `src` (4 for IPv4), the rest zero.
+inline void append_address(Column<uint8_t>& col, const uint8_t* src, size_t bytes) {
+  size_t at = col.size();
+  col.resize(at + 16);
+  std::memcpy(col.data() + at, src, bytes);
+}
 
 // Per-state counts, indexed by kernel state number (index 0 unused).
 using StateCounts = std::array<uint64_t, kMaxState + 1>;
