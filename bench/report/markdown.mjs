@@ -5,7 +5,7 @@ const ms = (v) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3
 const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 // A `|` inside a cell (the netstat pipeline's label) would end the cell.
-const row = (cells) => `| ${cells.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |`;
+export const row = (cells) => `| ${cells.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |`;
 
 function table(head, rows) {
   return [row(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(row)].join('\n');

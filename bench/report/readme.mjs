@@ -1,7 +1,9 @@
 // The README's benchmark section: a short table of the methods a reader compares, the targets,
-// written between the README's bench markers by a full run (node bench/run.mjs, no --quick or
-// --only), so the README always shows the latest full results.
+// written between the README's bench markers by a full run (node bench/run.mjs without --quick
+// or --only, or a --merge into one), so the README always shows the latest full results.
 import { readFileSync, writeFileSync } from 'node:fs';
+
+import { row } from './markdown.mjs';
 
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
@@ -42,21 +44,21 @@ export function renderReadmeSection(results) {
     `Median wall time, ${m.cores} cores (${m.cpu}), Linux ${m.kernel}, Node ${m.node}, ${results.date.slice(0, 10)}; ` +
       (results.mode === 'namespace' ? 'each N in a fresh network namespace filled by `bench/fixture`.' : "the host's own table."),
     '',
-    `| ${head.join(' | ')} |`,
+    row(head),
     `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`,
   ];
   for (const [id, label] of ROWS) {
     if (!rounds.some((r) => r.results[id])) continue;
-    lines.push(`| ${label} | ${rounds.map((r) => cell(r.results[id])).join(' | ')} |`);
+    lines.push(row([label, ...rounds.map((r) => cell(r.results[id]))]));
   }
-  lines.push('', '| target | N | measured | |', '|---|---:|---:|---|');
+  lines.push('', row(['target', 'N', 'measured', '']), '|---|---:|---:|---|');
   for (const t of results.targets) {
     const value = t.value === undefined ? '' : `${t.value.toFixed(2)}${t.unit}`;
     const verdict = t.pass === null ? `n/a (${t.miss})` : t.pass ? 'pass' : `**missed**, ${t.miss}`;
-    lines.push(`| ${t.text} | ${fmtN(t.n)} | ${value} | ${verdict} |`);
+    lines.push(row([t.text, fmtN(t.n), value, verdict]));
   }
   lines.push('', 'Every row, ratio and cost fit: [bench/results/latest.md](bench/results/latest.md).');
-  return lines.join('\n').replaceAll(' | uniq -c', ' \\| uniq -c').replaceAll('netstat -an | awk | sort', 'netstat -an \\| awk \\| sort');
+  return lines.join('\n');
 }
 
 /** Puts the section between the README's markers; false when the README has none. */
