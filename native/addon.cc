@@ -169,6 +169,7 @@ Napi::Object outcome_to_js(Napi::Env env, const ReadOutcome& o) {
   d.Set("filteredInUserspace", o.filtered_in_userspace);
   d.Set("combinedFamily", o.combined_family);
   d.Set("partitions", o.partitions);
+  d.Set("establishedCounter", o.established_counter);
   return d;
 }
 

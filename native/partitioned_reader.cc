@@ -1,9 +1,9 @@
 #include "partitioned_reader.h"
 
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
 #include <new>
 
@@ -41,7 +41,16 @@ Error on_own_socket(size_t i, int caller_fd, Dump&& dump) {
 
 }  // namespace
 
-PartitionedReader::PartitionedReader() {
+namespace {
+
+estab::Meaning meaning_here() {
+  utsname u{};
+  return estab::meaning_of_release(uname(&u) == 0 ? u.release : "0");
+}
+
+}  // namespace
+
+PartitionedReader::PartitionedReader() : estab_(meaning_here()) {
   Error err;
   cpus_ = allowed_cpus(err);  // on failure: no CPU list, so `auto` keeps to one dump
   auto_k_ = std::max<size_t>(1, std::min(cpus_.size(), kMaxAutoPartitions));
@@ -50,26 +59,7 @@ PartitionedReader::PartitionedReader() {
 size_t PartitionedReader::choose(uint32_t asked, const DumpRequest& req) {
   if (asked == 1 || !req.ports.empty()) return 1;
   if (asked >= 2) return asked;
-  std::lock_guard<std::mutex> lock(learned_m_);
-  auto it = learned_.find(shape(req));
-  if (it == learned_.end() || it->second.rows < kPartitionMinRows) return 1;
-  Learned& l = it->second;
-  // Cores busy with other work slow the split (it waits for its slowest part) more than the
-  // single dump: take whichever was faster per row lately, and now and then the other, so
-  // its figure stays current.
-  bool split_pays = l.split_samples < kMinSplitSamples || l.single_ns == 0 || l.split_ns <= l.single_ns * kSplitMargin;
-  bool probe = ++l.reads % kProbeEvery == 0;
-  return split_pays != probe ? auto_k_ : 1;
-}
-
-void PartitionedReader::note_time(const DumpRequest& req, size_t k, double ns) {
-  std::lock_guard<std::mutex> lock(learned_m_);
-  Learned& l = learned_[shape(req)];
-  if (l.rows == 0) return;
-  double& cost = k > 1 ? l.split_ns : l.single_ns;
-  if (k > 1) ++l.split_samples;
-  double now = ns / static_cast<double>(l.rows);
-  cost = cost == 0 ? now : cost + (now - cost) / 4;  // moving average over ~4 reads
+  return expected_rows(req) < kPartitionMinRows ? 1 : auto_k_;
 }
 
 partition::Split PartitionedReader::split_for(const DumpRequest& req, size_t k) {
@@ -157,14 +147,8 @@ Error PartitionedReader::read(uint32_t asked, int fd, const DumpRequest& req, Du
   partition::PortHistogram h;
   DumpRequest r = req;
   r.histogram = learning ? &h : nullptr;
-  // The read that starts the threads also pays for their creation: not a fair sample of the split.
-  bool threads_warm = k == 1 || pool_ != nullptr;
-  auto start = std::chrono::steady_clock::now();
   Error e = k == 1 ? job.single(fd, r, st) : read_parts(k, fd, r, st, h, job);
-  if (e || !learning) return e;
-  learn(req, h);
-  if (asked == 0 && threads_warm)
-    note_time(req, k, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count());
+  if (!e && learning) learn(req, h);
   return e;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "curr_estab.h"
 #include "netlink_reader.h"
 #include "partition.h"
 #include "pinned_pool.h"
@@ -26,24 +27,12 @@ constexpr uint64_t kPartitionMinRows = 8000;
 // `auto` uses at most this many partitions: each one walks the whole hash (W), so past a few
 // the walks' CPU time grows while the saving F/K - F/(K+1) shrinks.
 constexpr size_t kMaxAutoPartitions = 4;
-// `auto` times both paths and takes the faster; one read in this many takes the other one
-// (each probe of the single dump costs ~25 ms at 100k sockets: 1 in 16 added 4% on average).
-constexpr uint32_t kProbeEvery = 64;
-// ... but not before the split has been timed this many times: one slow first sample (a core
-// busy for a moment) would otherwise keep `auto` on the single dump for kProbeEvery reads.
-constexpr uint32_t kMinSplitSamples = 3;
-// ... and the split keeps the lead until it is timed this much slower per row than the single
-// dump: per-read figures are noisy (a 100k sweep timed both within 10% of each other while the
-// split was 18% faster on the median), and the split is the expected winner on two cores.
-constexpr double kSplitMargin = 1.10;
-
 class PartitionedReader {
  public:
   PartitionedReader();
 
   // asked: 0 = auto (K = min(CPUs allowed, kMaxAutoPartitions) once the previous read of this
-  // shape had kPartitionMinRows rows, unless the split was timed slower than the single dump),
-  // 1 = one dump, K >= 2 = K partitions whatever the size.
+  // shape had kPartitionMinRows rows), 1 = one dump, K >= 2 = K partitions whatever the size.
   // A request with its own port filter always takes one dump. used = the K that ran.
   Error dump_table(uint32_t asked, int fd, const netlink::DumpRequest& req, SocketTable& out,
                    netlink::DumpStats& st, uint32_t& used);
@@ -51,14 +40,13 @@ class PartitionedReader {
                      netlink::DumpStats& st, uint32_t& used);
 
   size_t auto_partitions() const { return auto_k_; }
+  // Whether `auto` counts may take ESTABLISHED from the kernel's counter (curr_estab.h).
+  estab::Trust& established_counter() { return estab_; }
 
  private:
   struct Learned {
     uint64_t rows = 0;
     partition::PortHistogram histogram;
-    double single_ns = 0, split_ns = 0;  // `auto`: recent wall time per row of each path, 0 unknown
-    uint32_t reads = 0;                  // `auto` reads past kPartitionMinRows
-    uint32_t split_samples = 0;          // split reads timed
   };
   template <class Job>
   Error read(uint32_t asked, int fd, const netlink::DumpRequest& req, netlink::DumpStats& st, uint32_t& used, Job& job);
@@ -68,7 +56,6 @@ class PartitionedReader {
   size_t choose(uint32_t asked, const netlink::DumpRequest& req);
   partition::Split split_for(const netlink::DumpRequest& req, size_t k);
   void learn(const netlink::DumpRequest& req, const partition::PortHistogram& h);
-  void note_time(const netlink::DumpRequest& req, size_t k, double ns);
   uint64_t expected_rows(const netlink::DumpRequest& req);
   Error run_parts(size_t k, const std::function<Error(size_t)>& dump);
 
@@ -76,6 +63,7 @@ class PartitionedReader {
   size_t auto_k_ = 1;
   std::mutex learned_m_;
   std::map<uint64_t, Learned> learned_;  // by request shape (tables, states)
+  estab::Trust estab_;
   std::mutex pool_m_;                    // one partitioned read at a time
   std::unique_ptr<PinnedPool> pool_;
 };

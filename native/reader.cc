@@ -69,6 +69,7 @@ struct NetlinkRead {
   PartitionedReader* parts;
   netlink::DumpStats st;
   uint32_t k = 1;
+  bool counter_used = false;  // ESTABLISHED came from Tcp CurrEstab
 
   Error table(SocketTable& out) {
     if (!req.replay_file.empty()) return replay(out);
@@ -85,7 +86,9 @@ struct NetlinkRead {
     out.fill(0);
     if (req.replay_file.empty()) {
       return with_diag_socket([&](int fd) {
-        return parts ? parts->count_states(req.partitions, fd, dump, out, st, k) : netlink::count_states(fd, dump, out, &st);
+        if (!parts) return netlink::count_states(fd, dump, out, &st);
+        std::string snmp = counter_file();
+        return snmp.empty() ? parts->count_states(req.partitions, fd, dump, out, st, k) : count_with_counter(fd, snmp, out);
       });
     }
     SocketTable t;
@@ -103,6 +106,34 @@ struct NetlinkRead {
     return netlink::replay(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), dump, out, &st);
   }
 
+  // The snmp file of the namespace this thread reads, when ESTABLISHED may come from its
+  // counter: an `auto` count of every TCP state of both families, in the caller's namespace.
+  std::string counter_file() const {
+    bool whole_tcp = dump.tables == (1 << kTcp | 1 << kTcp6) && dump.states == kAllStates && dump.ports.empty();
+    return req.partitions == 0 && whole_tcp && req.proc_root == "/proc/net" ? "/proc/thread-self/net/snmp" : "";
+  }
+
+  // The other states dumped and ESTABLISHED from the counter, once a full count has shown the
+  // counter right; else a full count, checked against the counter read before and after it.
+  Error count_with_counter(int fd, const std::string& snmp, StateCounts& out) {
+    estab::Trust& trust = parts->established_counter();
+    uint64_t before = 0, after = 0;
+    if (trust.use_counter() && !estab::read_curr_estab(snmp, before)) {
+      netlink::DumpRequest others = dump;
+      others.states &= ~(StateMask{1} << kEstablished);
+      Error e = parts->count_states(0, fd, others, out, st, k);
+      uint64_t est = 0;
+      if (e || estab::established(trust.meaning(), before, out, est)) {
+        out[kEstablished] = est, counter_used = !e;
+        return e;
+      }
+    }
+    bool have_before = !estab::read_curr_estab(snmp, before);
+    Error e = parts->count_states(0, fd, dump, out, st, k);
+    if (!e && have_before && !estab::read_curr_estab(snmp, after)) trust.check(before, after, out);
+    return e;
+  }
+
   // Recorded from one dump, so that the recording replays as one.
   Error record(SocketTable& out) {
     std::string bytes;
@@ -118,6 +149,7 @@ void note(const NetlinkRead& nl, ReadOutcome& o) {
   o.filtered_in_userspace = nl.st.filtered_in_userspace;
   o.combined_family = nl.st.combined_used;
   o.partitions = nl.k;
+  o.established_counter = nl.counter_used;
 }
 
 // Netlink first; /proc when the request allows it and netlink is not there. The extensions,

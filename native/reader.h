@@ -35,6 +35,7 @@ struct ReadOutcome {
   uint32_t filtered_in_userspace = 0;  // netlink: rows the kernel sent against the filter
   bool combined_family = false;   // netlink: one walk answered for tcp and tcp6
   uint32_t partitions = 1;        // netlink: parallel dumps merged into the result
+  bool established_counter = false;  // netlink counts: ESTABLISHED from Tcp CurrEstab
 };
 
 class PartitionedReader;

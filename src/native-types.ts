@@ -81,6 +81,8 @@ export interface DumpStats {
   combinedFamily: boolean;
   /** Dumps run in parallel, each over its own share of the ports, and merged (1: one dump). */
   partitions: number;
+  /** Counts only: ESTABLISHED was taken from the kernel's counter (Tcp CurrEstab), the other states dumped. */
+  establishedCounter: boolean;
 }
 
 export interface NativeTable {

@@ -15,7 +15,7 @@ function build(name: string): string {
   execFileSync('g++', [
     '-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', `-I${root}/native`,
     `${root}/native/netlink_reader.cc`, `${root}/native/netlink_parse.cc`, `${root}/native/partition.cc`,
-    `${root}/native/pinned_pool.cc`, `${root}/native/column_arena.cc`, `${root}/test/native/${name}.cc`, '-pthread', '-o', exe,
+    `${root}/native/pinned_pool.cc`, `${root}/native/column_arena.cc`, `${root}/native/curr_estab.cc`, `${root}/test/native/${name}.cc`, '-pthread', '-o', exe,
   ]);
   return exe;
 }
@@ -43,6 +43,11 @@ describe('native readers (C++)', () => {
   it('column region: carved, spilled to the heap when outgrown, reserved only for large tables', () => {
     const { passed } = run(build('column_arena_test'));
     expect(passed).toBeGreaterThan(10);
+  }, 120_000);
+
+  it('ESTABLISHED counter: CurrEstab parsed from real, cut and hostile snmp text; when it is trusted', () => {
+    const { passed } = run(build('curr_estab_test'));
+    expect(passed).toBeGreaterThan(30);
   }, 120_000);
 
   it.skipIf(!inNetns)('netlink dump loop on live sockets (private namespace only)', () => {

@@ -1,0 +1,57 @@
+// ESTABLISHED counted by the kernel itself: Tcp CurrEstab in /proc/net/snmp (what `ss -s` prints
+// as "estab"), a per-namespace counter kept by tcp_set_state(). A count of every TCP state then
+// dumps only the other states and takes ESTABLISHED from the counter: at 100k sockets, 85%
+// ESTABLISHED, the kernel fills 15k messages instead of 100k (issue 9).
+//
+// Since Linux 6.10 (commit a46d0ea5c940) the counter holds ESTABLISHED + CLOSE_WAIT; before, it
+// held ESTABLISHED alone. Neither meaning is trusted on the kernel's word: a full dump checks
+// it first, and again every kRecheckEvery reads, and a check that fails puts the counter aside
+// until a full dump agrees with it again. Plain C++, no N-API.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "socket_table.h"
+
+namespace sockscope::estab {
+
+enum class Meaning : uint8_t { kEstablished, kEstablishedCloseWait };
+
+// The value of CurrEstab in the text of /proc/net/snmp (its "Tcp:" header and value lines);
+// false when the text has no such field or its value is not a non-negative integer.
+bool parse_curr_estab(const char* text, size_t len, uint64_t& out);
+// Reads and parses the file; a file without the field reads as EBADMSG.
+Error read_curr_estab(const std::string& path, uint64_t& out);
+// What the counter holds on this kernel release ("6.18.44-...", as uname -r).
+Meaning meaning_of_release(const char* release);
+// ESTABLISHED from the counter and a count of the other states; false when the counter is
+// below what it must include (it moved between the two reads).
+bool established(Meaning m, uint64_t counter, const StateCounts& others, uint64_t& out);
+
+// A full count re-checks the counter this often.
+constexpr uint32_t kRecheckEvery = 64;
+
+// Whether a reader may take ESTABLISHED from the counter, learned from full counts.
+class Trust {
+ public:
+  explicit Trust(Meaning assumed) : meaning_(assumed) {}
+  // True when the next count may use the counter, false when it must be a full count checked
+  // with check().
+  bool use_counter();
+  // A full count and the counter read just before and just after it. Only a quiet check (the
+  // counter did not move) decides: it agrees with the assumed meaning, or else with the other
+  // one where the two differ (some CLOSE_WAIT), or the counter is put aside.
+  void check(uint64_t before, uint64_t after, const StateCounts& full);
+  Meaning meaning();
+
+ private:
+  std::mutex m_;
+  Meaning meaning_;
+  bool trusted_ = false;
+  uint32_t since_check_ = 0;
+};
+
+}  // namespace sockscope::estab
