@@ -169,9 +169,10 @@ Error PartitionedReader::read_parts(size_t k, int fd, const DumpRequest& r, Dump
   return {};
 }
 
-Error PartitionedReader::dump_table(uint32_t asked, int fd, const DumpRequest& req, SocketTable& out,
-                                    DumpStats& st, uint32_t& used) {
-  TableJob job{out, expected_rows(req), {}};
+Error PartitionedReader::dump_table(uint32_t asked, int fd, const DumpRequest& req, uint64_t rows_hint,
+                                    SocketTable& out, DumpStats& st, uint32_t& used) {
+  uint64_t learned = expected_rows(req);
+  TableJob job{out, learned ? learned : rows_hint, {}};
   return read(asked, fd, req, st, used, job);
 }
 

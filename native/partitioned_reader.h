@@ -34,8 +34,9 @@ class PartitionedReader {
   // asked: 0 = auto (K = min(CPUs allowed, kMaxAutoPartitions) once the previous read of this
   // shape had kPartitionMinRows rows), 1 = one dump, K >= 2 = K partitions whatever the size.
   // A request with its own port filter always takes one dump. used = the K that ran.
-  Error dump_table(uint32_t asked, int fd, const netlink::DumpRequest& req, SocketTable& out,
-                   netlink::DumpStats& st, uint32_t& used);
+  // rows_hint: the rows expected (sockstat's count), for a shape not read before; 0 unknown.
+  Error dump_table(uint32_t asked, int fd, const netlink::DumpRequest& req, uint64_t rows_hint,
+                   SocketTable& out, netlink::DumpStats& st, uint32_t& used);
   Error count_states(uint32_t asked, int fd, const netlink::DumpRequest& req, StateCounts& out,
                      netlink::DumpStats& st, uint32_t& used);
 

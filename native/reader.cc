@@ -75,10 +75,11 @@ struct NetlinkRead {
     if (!req.replay_file.empty()) return replay(out);
     if (!req.record_file.empty()) return record(out);
     // A whole table's columns reserved at once (filtered reads are small, and would waste it).
-    if (dump.states == kAllStates && dump.ports.empty())
-      out.reserve(static_cast<size_t>(proc::expected_rows(req.proc_root, req.tables)));
+    bool whole = dump.states == kAllStates && dump.ports.empty();
+    uint64_t rows = whole ? proc::expected_rows(req.proc_root, req.tables) : 0;
+    if (!parts) out.reserve(static_cast<size_t>(rows));
     return with_diag_socket([&](int fd) {
-      return parts ? parts->dump_table(req.partitions, fd, dump, out, st, k) : netlink::dump_table(fd, dump, out, &st);
+      return parts ? parts->dump_table(req.partitions, fd, dump, rows, out, st, k) : netlink::dump_table(fd, dump, out, &st);
     });
   }
 
@@ -121,7 +122,9 @@ struct NetlinkRead {
     if (trust.use_counter() && !estab::read_curr_estab(snmp, before)) {
       netlink::DumpRequest others = dump;
       others.states &= ~(StateMask{1} << kEstablished);
-      Error e = parts->count_states(0, fd, others, out, st, k);
+      // One dump: it still walks the whole hash, and with 15% of the rows the walk dominates
+      // (100k sockets: 21.0 ms alone, 22.8 ms in two parts).
+      Error e = parts->count_states(1, fd, others, out, st, k);
       uint64_t est = 0;
       if (e || estab::established(trust.meaning(), before, out, est)) {
         out[kEstablished] = est, counter_used = !e;
