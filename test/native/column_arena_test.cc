@@ -23,18 +23,34 @@ void test_region() {
   CHECK(none.allocate(1) == nullptr && !none.owns(&none), "an empty arena hands out nothing");
 }
 
+void test_regions_recycled() {
+  const void* first;
+  {
+    ColumnArena a(5 << 20);
+    first = a.allocate(1);
+    static_cast<char*>(a.allocate(4 << 20))[0] = 1;
+  }
+  ColumnArena b(5 << 20);
+  CHECK(b.allocate(1) == first, "a region that went is taken again by an arena of its size");
+  ColumnArena c(5 << 20);
+  const void* second = c.allocate(1);
+  CHECK(second != first && second != nullptr, "while in use, the next arena maps its own");
+  ColumnArena small(1 << 20);
+  CHECK(!small.owns(first) && !small.owns(second), "a request under half a cached region's size maps a new one");
+}
+
 void test_column_spills() {
   auto arena = std::make_shared<ColumnArena>(1 << 20);
   Column<uint32_t> c{ColumnAllocator<uint32_t>(arena)};
   c.reserve(1000);
   CHECK(arena->owns(c.data()), "reserved in the region");
-  for (uint32_t i = 0; i < 400'000; ++i) c.push_back(i);  // 1.6 MB: past the region
+  for (uint32_t i = 0; i < 400'000 * 5; ++i) c.push_back(i);  // 8 MB: past the region (or a bigger cached one)
   CHECK(!arena->owns(c.data()), "grown past the region: on the heap");
   bool same = true;
-  for (uint32_t i = 0; i < 400'000; ++i) same &= c[i] == i;
+  for (uint32_t i = 0; i < 400'000 * 5; ++i) same &= c[i] == i;
   CHECK(same, "every value kept across the move out of the region");
   Column<uint32_t> moved = std::move(c);
-  CHECK_EQ(moved.size(), size_t{400'000}, "moved with its allocator");
+  CHECK_EQ(moved.size(), size_t{400'000 * 5}, "moved with its allocator");
 }
 
 void test_table_reserve() {
@@ -58,6 +74,7 @@ void test_table_reserve() {
 
 int main() {
   test_region();
+  test_regions_recycled();
   test_column_spills();
   test_table_reserve();
   return check::finish();
