@@ -78,6 +78,24 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('netstat') || !ha
       });
     }
 
+    it('a long-lived reader, ESTABLISHED from the kernel counter, equals ss\'s counts', () => {
+      // One process, as a service embedding sockscope: the first counts are full dumps that
+      // check the counter; once one agreed, ESTABLISHED comes from Tcp CurrEstab.
+      const script = `
+        import { countStatesSync } from '${ROOT}/dist/index.js';
+        import { binding } from '${ROOT}/dist/binding.js';
+        import { toNativeRequest } from '${ROOT}/dist/options.js';
+        const count = () => binding().count(toNativeRequest({}, 'countStatesSync')).dump.establishedCounter;
+        for (let i = 0; i < 20 && !count(); i++);
+        console.log(JSON.stringify({ used: count(), counts: countStatesSync() }));`;
+      const { used, counts } = JSON.parse(fx.exec(process.execPath, ['--input-type=module', '-e', script])) as
+        { used: boolean; counts: Record<string, number> };
+      const now = parseSs(fx.exec('ss', ['-tanH']));
+      expect(used).toBe(true);
+      expect(counts.CLOSE_WAIT).toBeGreaterThan(0);  // the counter holds it too since Linux 6.10
+      expect(counts).toEqual({ ...Object.fromEntries(Object.keys(counts).map((k) => [k, 0])), ...countBy(now), total: now.length });
+    });
+
     it('reads the namespace from outside through procRoot /proc/<pid>/net', async () => {
       const { snapshotSync } = await import('../dist/index.js');
       const table = snapshotSync({ procRoot: `/proc/${fx.pid}/net` });
