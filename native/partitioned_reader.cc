@@ -39,10 +39,6 @@ Error on_own_socket(size_t i, int caller_fd, Dump&& dump) {
   return err;
 }
 
-}  // namespace
-
-namespace {
-
 estab::Meaning meaning_here() {
   utsname u{};
   return estab::meaning_of_release(uname(&u) == 0 ? u.release : "0");

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "netlink_reader.h"
+#include "netns.h"
 #include "partitioned_reader.h"
 #include "proc_reader.h"
 #include "syscall_error.h"
@@ -111,7 +112,7 @@ struct NetlinkRead {
   // counter: an `auto` count of every TCP state of both families, in the caller's namespace.
   std::string counter_file() const {
     bool whole_tcp = dump.tables == (1 << kTcp | 1 << kTcp6) && dump.states == kAllStates && dump.ports.empty();
-    return req.partitions == 0 && whole_tcp && req.proc_root == "/proc/net" ? "/proc/thread-self/net/snmp" : "";
+    return req.partitions == 0 && whole_tcp && req.proc_root == kProcNet ? std::string(netns::kThreadProcNet) + "/snmp" : "";
   }
 
   // The other states dumped and ESTABLISHED from the counter, once a full count has shown the

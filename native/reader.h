@@ -12,6 +12,9 @@ namespace sockscope {
 
 enum class Source { kAuto, kNetlink, kProc };
 
+// The caller's own /proc/net, ReadRequest's default root.
+inline constexpr char kProcNet[] = "/proc/net";
+
 struct ReadRequest {
   Source source = Source::kAuto;
   TableMask tables = kAllTables;
@@ -21,7 +24,7 @@ struct ReadRequest {
   bool info = false, memory = false;  // netlink extensions (tcp_info, SK_MEMINFO)
   bool cookie = false;  // hand the netlink cookie column to the caller (8 bytes a row)
   uint32_t partitions = 0;  // netlink: 0 auto, 1 one dump, K >= 2 that many (PartitionedReader)
-  std::string proc_root = "/proc/net";
+  std::string proc_root = kProcNet;
   // The replay seam (as ss's TCPDIAG_FILE): netlink reads parse this recording instead of asking
   // the kernel. record_file: a table read over netlink writes the bytes it received there.
   std::string replay_file, record_file;

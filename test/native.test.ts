@@ -30,25 +30,19 @@ function run(exe: string, args: string[] = []): { passed: number; output: string
 }
 
 describe('native readers (C++)', () => {
-  it('netlink parser: recorded dumps, truncated, misaligned and corrupt messages, bytecode', () => {
-    const { passed } = run(build('netlink_test'), [join(root, 'test/fixtures/netlink')]);
-    expect(passed).toBeGreaterThan(100);
-  }, 120_000);
-
-  it('partitions: splits from a port histogram, merges without duplicates, the pinned pool', () => {
-    const { passed } = run(build('partition_test'));
-    expect(passed).toBeGreaterThan(30);
-  }, 120_000);
-
-  it('column region: carved, spilled to the heap when outgrown, reserved only for large tables', () => {
-    const { passed } = run(build('column_arena_test'));
-    expect(passed).toBeGreaterThan(10);
-  }, 120_000);
-
-  it('ESTABLISHED counter: CurrEstab parsed from real, cut and hostile snmp text; when it is trusted', () => {
-    const { passed } = run(build('curr_estab_test'));
-    expect(passed).toBeGreaterThan(30);
-  }, 120_000);
+  // [program, what it checks, how many checks it must pass more than, its arguments]
+  const programs: [string, string, number, string[]][] = [
+    ['netlink_test', 'netlink parser: recorded dumps, truncated, misaligned and corrupt messages, bytecode', 100, [join(root, 'test/fixtures/netlink')]],
+    ['partition_test', 'partitions: splits from a port histogram, merges without duplicates, the pinned pool', 30, []],
+    ['column_arena_test', 'column region: carved, spilled to the heap when outgrown, reserved only for large tables', 10, []],
+    ['curr_estab_test', 'ESTABLISHED counter: CurrEstab parsed from real, cut and hostile snmp text; when it is trusted', 30, []],
+  ];
+  for (const [name, what, least, args] of programs) {
+    it(what, () => {
+      const { passed } = run(build(name), args);
+      expect(passed).toBeGreaterThan(least);
+    }, 120_000);
+  }
 
   it.skipIf(!inNetns)('netlink dump loop on live sockets (private namespace only)', () => {
     const { passed } = run(build('netlink_live_test'));
