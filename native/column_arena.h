@@ -13,6 +13,7 @@
 #include <memory>
 #include <new>
 #include <type_traits>
+#include <utility>
 
 namespace sockscope {
 
@@ -56,6 +57,16 @@ class ColumnAllocator {
     if (!(arena_ && arena_->owns(p))) std::allocator<T>().deallocate(p, n);  // region memory goes with the region
   }
   const std::shared_ptr<ColumnArena>& arena() const { return arena_; }
+  // Default-initialises: resize() leaves new rows unwritten (no page touched twice), for columns
+  // sized first and written after (a merged table's, an address's 16 bytes).
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible<U>::value) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
 
   template <typename U>
   bool operator==(const ColumnAllocator<U>& o) const { return arena_ == o.arena(); }

@@ -176,17 +176,6 @@ Error append_row(SocketTable& t, const Row& r, const Attrs& a, uint8_t protocol,
   return {};
 }
 
-// Rows from another table carry indexes into that table's congestion names: re-point them at
-// dst's names (interned; past 255 names they read as none).
-void renumber_congestion(SocketTable& dst, const std::vector<std::string>& names, size_t first) {
-  std::vector<uint8_t> to(names.size(), 0);
-  for (size_t i = 1; i < names.size(); ++i) {
-    std::string name = names[i];
-    Span s{reinterpret_cast<const uint8_t*>(name.c_str()), static_cast<long>(name.size() + 1)};
-    if (intern_congestion(dst.info, s, 0, to[i])) to[i] = 0;
-  }
-  for (size_t r = first; r < dst.info.congestion.size(); ++r) dst.info.congestion[r] = to[dst.info.congestion[r]];
-}
 
 Error decode_row(const Msg& m, size_t off, Row& r) {
   if (m.data_len < kDiagMsgLen)
@@ -444,8 +433,12 @@ void each_column(F&& f, T& t, U&... u) {
   if (t.has_memory) for (auto c : kMemFields) f(1, t.memory.*c, u.memory.*c...);
 }
 
+void size_columns(SocketTable& t, size_t n) {
+  each_column([n](size_t w, auto& col) { col.resize(n * w); }, t);
+}
+
 void rollback(Sink& s, const Mark& m) {
-  if (s.table) each_column([&m](size_t w, auto& col) { col.resize(m.rows * w); }, *s.table);
+  if (s.table) size_columns(*s.table, m.rows);
   if (s.counts) *s.counts = m.counts;
   if (s.cookies) s.cookies->cookie.resize(m.rows), s.cookies->state.resize(m.rows);
   s.filtered = m.filtered;
@@ -465,15 +458,24 @@ bool columns_consistent(const SocketTable& t) {
   return ok;
 }
 
-void append_rows(SocketTable& dst, const SocketTable& src, const std::vector<uint8_t>& keep) {
-  size_t first = dst.size();
-  bool all = std::find(keep.begin(), keep.end(), 0) == keep.end();
+// Past 255 names, a re-pointed row reads as none.
+void repoint_congestion(SocketTable& dst, const std::vector<std::string>& names, size_t first, size_t last) {
+  std::vector<uint8_t> to(names.size(), 0);
+  for (size_t i = 1; i < names.size(); ++i) {
+    std::string name = names[i];
+    Span s{reinterpret_cast<const uint8_t*>(name.c_str()), static_cast<long>(name.size() + 1)};
+    if (intern_congestion(dst.info, s, 0, to[i])) to[i] = 0;
+  }
+  for (size_t r = first; r < last; ++r) dst.info.congestion[r] = to[dst.info.congestion[r]];
+}
+
+void place_rows(SocketTable& dst, size_t at, const SocketTable& src, const std::vector<uint8_t>& keep) {
   each_column([&](size_t w, auto& d, const auto& s) {
-    if (all) return void(d.insert(d.end(), s.begin(), s.end()));
+    auto* to = d.data() + at * w;
+    if (keep.empty()) return void(std::copy(s.begin(), s.end(), to));
     for (size_t r = 0; r < keep.size(); ++r)
-      if (keep[r]) d.insert(d.end(), s.begin() + r * w, s.begin() + (r + 1) * w);
+      if (keep[r]) to = std::copy(s.begin() + r * w, s.begin() + (r + 1) * w, to);
   }, dst, src);
-  if (dst.has_info) renumber_congestion(dst, src.info.congestion_names, first);
 }
 
 Walk make_walk(const DumpRequest& req, Sink& sink, Kind kind, uint32_t seq, uint32_t pid) {

@@ -50,8 +50,15 @@ void rollback(Sink& s, const Mark& m);
 void reset_table(SocketTable& t, bool info, bool memory);
 // True when every column holds exactly t.size() rows (16 bytes each for addresses).
 bool columns_consistent(const SocketTable& t);
-// Appends src's rows r where keep[r] != 0 to dst (same extension columns).
-void append_rows(SocketTable& dst, const SocketTable& src, const std::vector<uint8_t>& keep);
+// Sizes every column of t for n rows; rows past the old size are left unwritten.
+void size_columns(SocketTable& t, size_t n);
+// Writes src's rows r where keep[r] != 0 (every row when keep is empty) to dst's rows from
+// `at` on, in columns already sized (same extension columns). Writes only those rows, so
+// disjoint placements may run at once on different threads.
+void place_rows(SocketTable& dst, size_t at, const SocketTable& src, const std::vector<uint8_t>& keep);
+// Re-points the congestion indexes of dst's rows [first, last), which index `names` (another
+// table's), at dst's own names, interning the ones it lacks.
+void repoint_congestion(SocketTable& dst, const std::vector<std::string>& names, size_t first, size_t last);
 
 // The state of one dump walk: which answers are ours and where their rows go.
 struct Walk {

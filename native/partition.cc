@@ -139,6 +139,14 @@ CookieSet::CookieSet(size_t expected) {
   mask_ = n - 1;
 }
 
+bool CookieSet::contains(uint64_t cookie) const {
+  if (cookie == 0) return false;
+  for (size_t i = mix(cookie) >> 40 & mask_;; i = (i + 1) & mask_) {
+    if (slots_[i] == cookie) return true;
+    if (slots_[i] == 0) return false;
+  }
+}
+
 bool CookieSet::insert(uint64_t cookie) {
   if (cookie == 0) return true;
   for (size_t i = mix(cookie) >> 40 & mask_;; i = (i + 1) & mask_) {
@@ -159,18 +167,37 @@ void merge_counts(const std::vector<StateCounts>& counts, const std::vector<Cook
   }
 }
 
-void merge_tables(std::vector<SocketTable>& parts, SocketTable& out) {
-  size_t rows = 0;
-  for (const SocketTable& t : parts) rows += t.size();
-  CookieSet seen(rows);
-  out = std::move(parts[0]);
-  for (uint64_t c : out.cookie) seen.insert(c);
-  std::vector<uint8_t> keep;
-  for (size_t p = 1; p < parts.size(); ++p) {
-    keep.resize(parts[p].size());
-    for (size_t r = 0; r < keep.size(); ++r) keep[r] = seen.insert(parts[p].cookie[r]);
-    netlink::append_rows(out, parts[p], keep);
+void run_in_turn(size_t n, const std::function<void(size_t)>& task) {
+  for (size_t i = 0; i < n; ++i) task(i);
+}
+
+void merge_tables(const std::vector<SocketTable>& parts, SocketTable& out, const RunEach& run) {
+  size_t k = parts.size(), seen_rows = 0;
+  for (size_t p = 0; p + 1 < k; ++p) seen_rows += parts[p].size();
+  // Which rows each partition keeps (none kept twice) and where they start in out.
+  CookieSet seen(seen_rows);
+  std::vector<std::vector<uint8_t>> keep(k);
+  std::vector<size_t> at(k + 1, 0);
+  for (size_t p = 0; p < k; ++p) {
+    const SocketTable& t = parts[p];
+    size_t kept = 0;
+    std::vector<uint8_t> mask(t.size());
+    for (size_t r = 0; r < t.size(); ++r) {
+      mask[r] = p == 0 || !seen.contains(t.cookie[r]);
+      kept += mask[r];
+      if (p + 1 < k) seen.insert(t.cookie[r]);
+    }
+    if (kept < t.size()) keep[p] = std::move(mask);
+    at[p + 1] = at[p] + kept;
   }
+  out = SocketTable{};
+  out.has_info = parts[0].has_info, out.has_memory = parts[0].has_memory;
+  out.reserve(at[k]);
+  netlink::size_columns(out, at[k]);
+  run(k, [&](size_t p) { netlink::place_rows(out, at[p], parts[p], keep[p]); });
+  if (!out.has_info) return;
+  out.info.congestion_names = parts[0].info.congestion_names;
+  for (size_t p = 1; p < k; ++p) netlink::repoint_congestion(out, parts[p].info.congestion_names, at[p], at[p + 1]);
 }
 
 }  // namespace sockscope::partition

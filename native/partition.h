@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "socket_table.h"
@@ -55,6 +56,7 @@ class CookieSet {
  public:
   explicit CookieSet(size_t expected);
   bool insert(uint64_t cookie);  // false when already present
+  bool contains(uint64_t cookie) const;
 
  private:
   std::vector<uint64_t> slots_;
@@ -70,7 +72,14 @@ struct CookieLog {
 // Sums the partitions' counts, taking off every row whose cookie an earlier one had.
 void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs,
                   StateCounts& out);
-// Concatenates the partitions' tables into out, dropping rows whose cookie came before.
-void merge_tables(std::vector<SocketTable>& parts, SocketTable& out);
+// Runs task(0) .. task(n-1), one after another or at once on n threads, and returns after all.
+using RunEach = std::function<void(size_t n, const std::function<void(size_t)>& task)>;
+void run_in_turn(size_t n, const std::function<void(size_t)>& task);
+
+// Concatenates the partitions' tables into out, dropping rows whose cookie came before. out's
+// columns are sized first, in one region, then each partition's rows are copied to their place
+// by run(task) (task(p) places partition p), so that K threads share the copy and the first
+// touch of the new pages.
+void merge_tables(const std::vector<SocketTable>& parts, SocketTable& out, const RunEach& run = run_in_turn);
 
 }  // namespace sockscope::partition

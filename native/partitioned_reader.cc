@@ -103,14 +103,15 @@ struct TableJob {
     out.reserve(expected * 5 / 4);  // grown once, not doubled and copied ~17 times
     return netlink::dump_table(fd, r, out, &st);
   }
-  // Room for a balanced share in each partition, so none grows by copying; and for all rows in
-  // the first, so the others append to it without moving it.
+  // Room for a balanced share in each partition, so none grows by copying. The partitions'
+  // regions go back to the cache after the merge and serve the next read with pages already
+  // faulted in; only the merged table's are new, and the K threads share their first touch.
   void begin(size_t k) {
     tables.resize(k);
-    for (size_t i = 0; i < k; ++i) tables[i].reserve(expected * 5 / 4 / (i == 0 ? 1 : k));
+    for (size_t i = 0; i < k; ++i) tables[i].reserve(expected * 5 / 4 / k);
   }
   Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) { return netlink::dump_table(fd, p, tables[i], &st); }
-  void merge() { partition::merge_tables(tables, out); }
+  void merge(const partition::RunEach& run) { partition::merge_tables(tables, out, run); }
 };
 
 // A count: one dump, or per-partition counts summed, each row's cookie logged to drop doubles.
@@ -125,7 +126,7 @@ struct CountJob {
     p.cookies = &logs[i];
     return netlink::count_states(fd, p, counts[i], &st);
   }
-  void merge() { partition::merge_counts(counts, logs, out); }
+  void merge(const partition::RunEach&) { partition::merge_counts(counts, logs, out); }
 };
 
 }  // namespace
@@ -161,7 +162,9 @@ Error PartitionedReader::read_parts(size_t k, int fd, const DumpRequest& r, Dump
   });
   if (e) return e;
   for (size_t i = 0; i < k; ++i) add_stats(st, stats[i], i == 0), h.merge(hists[i]);
-  job.merge();
+  job.merge([this](size_t n, const std::function<void(size_t)>& task) {
+    if (pool_->run(n, task)) partition::run_in_turn(n, task);  // the threads exist: run() cannot fail here
+  });
   return {};
 }
 

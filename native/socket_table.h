@@ -156,8 +156,9 @@ struct SocketTable {
 // Appends one 16-byte address to an address column: `bytes` of `src` (4 for IPv4), the rest zero.
 inline void append_address(Column<uint8_t>& col, const uint8_t* src, size_t bytes) {
   size_t at = col.size();
-  col.resize(at + 16);
+  col.resize(at + 16);  // unwritten (ColumnAllocator): both parts written here
   std::memcpy(col.data() + at, src, bytes);
+  std::memset(col.data() + at + bytes, 0, 16 - bytes);
 }
 
 // Per-state counts, indexed by kernel state number (index 0 unused).
