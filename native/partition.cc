@@ -132,7 +132,7 @@ PortFilter partition_filter(const Split& s, size_t i) {
   return f;
 }
 
-CookieSet::CookieSet(size_t expected) {
+CookieSet::CookieSet(size_t expected, std::vector<uint64_t>& slots) : slots_(slots) {
   size_t n = 16;
   while (n < expected * 2) n <<= 1;
   slots_.assign(n, 0);
@@ -155,11 +155,12 @@ bool CookieSet::insert(uint64_t cookie) {
   }
 }
 
-void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs, StateCounts& out) {
+void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs, StateCounts& out,
+                  MergeScratch& scratch) {
   out.fill(0);
   size_t rows = 0;
   for (const CookieLog& l : logs) rows += l.cookie.size();
-  CookieSet seen(rows);
+  CookieSet seen(rows, scratch.cookie_slots);
   for (size_t p = 0; p < counts.size(); ++p) {
     for (size_t s = 0; s < out.size(); ++s) out[s] += counts[p][s];
     for (size_t r = 0; r < logs[p].cookie.size(); ++r)
@@ -171,30 +172,33 @@ void run_in_turn(size_t n, const std::function<void(size_t)>& task) {
   for (size_t i = 0; i < n; ++i) task(i);
 }
 
-void merge_tables(const std::vector<SocketTable>& parts, SocketTable& out, const RunEach& run) {
+void merge_tables(const std::vector<SocketTable>& parts, SocketTable& out, MergeScratch& scratch, const RunEach& run) {
   size_t k = parts.size(), seen_rows = 0;
   for (size_t p = 0; p + 1 < k; ++p) seen_rows += parts[p].size();
   // Which rows each partition keeps (none kept twice) and where they start in out.
-  CookieSet seen(seen_rows);
-  std::vector<std::vector<uint8_t>> keep(k);
+  CookieSet seen(seen_rows, scratch.cookie_slots);
+  static const std::vector<uint8_t> kEveryRow;
+  std::vector<const std::vector<uint8_t>*> keep(k, &kEveryRow);
   std::vector<size_t> at(k + 1, 0);
+  scratch.keep.resize(k);
   for (size_t p = 0; p < k; ++p) {
     const SocketTable& t = parts[p];
+    std::vector<uint8_t>& mask = scratch.keep[p];
+    mask.resize(t.size());
     size_t kept = 0;
-    std::vector<uint8_t> mask(t.size());
     for (size_t r = 0; r < t.size(); ++r) {
       mask[r] = p == 0 || !seen.contains(t.cookie[r]);
       kept += mask[r];
       if (p + 1 < k) seen.insert(t.cookie[r]);
     }
-    if (kept < t.size()) keep[p] = std::move(mask);
+    if (kept < t.size()) keep[p] = &mask;
     at[p + 1] = at[p] + kept;
   }
   out = SocketTable{};
   out.has_info = parts[0].has_info, out.has_memory = parts[0].has_memory;
   out.reserve(at[k]);
   netlink::size_columns(out, at[k]);
-  run(k, [&](size_t p) { netlink::place_rows(out, at[p], parts[p], keep[p]); });
+  run(k, [&](size_t p) { netlink::place_rows(out, at[p], parts[p], *keep[p]); });
   if (!out.has_info) return;
   out.info.congestion_names = parts[0].info.congestion_names;
   for (size_t p = 1; p < k; ++p) netlink::repoint_congestion(out, parts[p].info.congestion_names, at[p], at[p + 1]);

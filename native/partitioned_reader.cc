@@ -106,27 +106,36 @@ struct TableJob {
   // Room for a balanced share in each partition, so none grows by copying. The partitions'
   // regions go back to the cache after the merge and serve the next read with pages already
   // faulted in; only the merged table's are new, and the K threads share their first touch.
-  void begin(size_t k) {
+  void begin(size_t k, partition::MergeScratch&) {
     tables.resize(k);
     for (size_t i = 0; i < k; ++i) tables[i].reserve(expected * 5 / 4 / k);
   }
   Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) { return netlink::dump_table(fd, p, tables[i], &st); }
-  void merge(const partition::RunEach& run) { partition::merge_tables(tables, out, run); }
+  void merge(partition::MergeScratch& scratch, const partition::RunEach& run) {
+    partition::merge_tables(tables, out, scratch, run);
+  }
 };
 
 // A count: one dump, or per-partition counts summed, each row's cookie logged to drop doubles.
 struct CountJob {
   StateCounts& out;
   std::vector<StateCounts> counts;
-  std::vector<partition::CookieLog> logs;
+  std::vector<partition::CookieLog>* logs = nullptr;  // the scratch's
 
   Error single(int fd, const DumpRequest& r, DumpStats& st) { return netlink::count_states(fd, r, out, &st); }
-  void begin(size_t k) { counts.resize(k), logs.resize(k); }
+  void begin(size_t k, partition::MergeScratch& scratch) {
+    counts.resize(k);
+    logs = &scratch.logs;
+    logs->resize(k);
+    for (partition::CookieLog& l : *logs) l.cookie.clear(), l.state.clear();
+  }
   Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) {
-    p.cookies = &logs[i];
+    p.cookies = &(*logs)[i];
     return netlink::count_states(fd, p, counts[i], &st);
   }
-  void merge(const partition::RunEach&) { partition::merge_counts(counts, logs, out); }
+  void merge(partition::MergeScratch& scratch, const partition::RunEach&) {
+    partition::merge_counts(counts, *logs, out, scratch);
+  }
 };
 
 }  // namespace
@@ -154,7 +163,7 @@ Error PartitionedReader::read_parts(size_t k, int fd, const DumpRequest& r, Dump
   partition::Split split = split_for(r, k);
   std::vector<DumpStats> stats(k);
   std::vector<partition::PortHistogram> hists(k);
-  job.begin(k);
+  job.begin(k, scratch_);
   Error e = run_parts(k, [&](size_t i) {
     DumpRequest p = r;
     p.ports = partition::partition_filter(split, i), p.histogram = &hists[i];
@@ -162,7 +171,7 @@ Error PartitionedReader::read_parts(size_t k, int fd, const DumpRequest& r, Dump
   });
   if (e) return e;
   for (size_t i = 0; i < k; ++i) add_stats(st, stats[i], i == 0), h.merge(hists[i]);
-  job.merge([this](size_t n, const std::function<void(size_t)>& task) {
+  job.merge(scratch_, [this](size_t n, const std::function<void(size_t)>& task) {
     if (pool_->run(n, task)) partition::run_in_turn(n, task);  // the threads exist: run() cannot fail here
   });
   return {};
@@ -177,7 +186,7 @@ Error PartitionedReader::dump_table(uint32_t asked, int fd, const DumpRequest& r
 
 Error PartitionedReader::count_states(uint32_t asked, int fd, const DumpRequest& req, StateCounts& out,
                                       DumpStats& st, uint32_t& used) {
-  CountJob job{out, {}, {}};
+  CountJob job{out, {}};
   return read(asked, fd, req, st, used, job);
 }
 

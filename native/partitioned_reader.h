@@ -65,8 +65,9 @@ class PartitionedReader {
   std::mutex learned_m_;
   std::map<uint64_t, Learned> learned_;  // by request shape (tables, states)
   estab::Trust estab_;
-  std::mutex pool_m_;                    // one partitioned read at a time
+  std::mutex pool_m_;                    // one partitioned read at a time; guards the two below
   std::unique_ptr<PinnedPool> pool_;
+  partition::MergeScratch scratch_;
 };
 
 }  // namespace sockscope

@@ -2,6 +2,7 @@
 // and the merge of partitions' counts and tables (duplicates dropped, congestion re-pointed);
 // and the pinned pool running a task on K threads at once, round after round.
 #include <atomic>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -104,10 +105,12 @@ void test_degenerate_histograms() {
 }
 
 void test_cookie_set() {
-  CookieSet s(4);
+  std::vector<uint64_t> slots;
+  CookieSet s(4, slots);
   CHECK(s.insert(1) && s.insert(2) && !s.insert(1), "second insert is a duplicate");
   CHECK(s.insert(0) && s.insert(0), "cookie 0 is never a duplicate");
-  CookieSet big(1000);
+  CookieSet big(1000, slots);  // the same storage, reused
+  CHECK(!big.contains(1) && !big.contains(0), "a set reusing storage starts empty");
   size_t fresh = 0;
   for (uint64_t c = 1; c <= 1000; ++c) fresh += big.insert(c << 20);
   for (uint64_t c = 1; c <= 1000; ++c) fresh += big.insert(c << 20);
@@ -120,7 +123,8 @@ void test_merge_counts() {
   counts[0][kEstablished] = 2, logs[0].cookie = {10, 11}, logs[0].state = {kEstablished, kEstablished};
   counts[1][kEstablished] = 1, counts[1][kTimeWait] = 1, logs[1].cookie = {12, 11}, logs[1].state = {kEstablished, kTimeWait};
   StateCounts out;
-  merge_counts(counts, logs, out);
+  MergeScratch scratch;
+  merge_counts(counts, logs, out, scratch);
   CHECK(out[kEstablished] == 3 && out[kTimeWait] == 0, "the socket seen by both partitions counts once");
 }
 
@@ -148,13 +152,53 @@ void test_merge_tables() {
   parts.push_back(table_of({1, 2}, {"", "cubic"}, {1, 0}));
   parts.push_back(table_of({3, 2, 4}, {"", "bbr", "cubic"}, {1, 2, 2}));
   SocketTable out;
-  merge_tables(parts, out);
+  MergeScratch scratch;
+  merge_tables(parts, out, scratch);
   CHECK_EQ(out.size(), size_t{4}, "4 sockets, cookie 2 once");
   CHECK(netlink::columns_consistent(out), "every column 4 rows");
   CHECK((out.cookie == Column<uint64_t>{1, 2, 3, 4}), "rows in partition order, the duplicate dropped");
   CHECK((out.inode == Column<uint32_t>{1, 2, 3, 4}) && out.info.rtt[3] == 4, "the other columns follow the rows kept");
   auto name = [&](size_t r) { return out.info.congestion_names[out.info.congestion[r]]; };
   CHECK(name(0) == "cubic" && name(1) == "" && name(2) == "bbr" && name(3) == "cubic", "congestion names re-pointed");
+}
+
+// The K placements at once, one thread each, as the reader runs them: the same table as one
+// after another, on partitions big enough to span many pages, with and without duplicates.
+void test_merge_tables_on_threads() {
+  auto cookies = [](uint64_t from, size_t n) {
+    std::vector<uint64_t> c(n);
+    for (size_t i = 0; i < n; ++i) c[i] = from + i;
+    return c;
+  };
+  std::vector<SocketTable> parts;
+  parts.push_back(table_of(cookies(1, 30000), {"", "cubic"}, std::vector<uint8_t>(30000, 1)));
+  std::vector<uint64_t> second = cookies(100001, 20000);
+  second[7] = 5, second[19999] = 29999;  // two sockets the first partition also saw
+  parts.push_back(table_of(second, {"", "bbr"}, std::vector<uint8_t>(20000, 1)));
+  parts.push_back(table_of(cookies(200001, 25000), {"", "bbr", "cubic"}, std::vector<uint8_t>(25000, 2)));
+  MergeScratch scratch;
+  SocketTable in_turn, at_once;
+  merge_tables(parts, in_turn, scratch);
+  merge_tables(parts, at_once, scratch, [](size_t n, const std::function<void(size_t)>& task) {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < n; ++i) threads.emplace_back(task, i);
+    for (std::thread& t : threads) t.join();
+  });
+  CHECK_EQ(at_once.size(), size_t{75000 - 2}, "75000 rows, the two seen twice once");
+  CHECK(netlink::columns_consistent(at_once), "every column sized for the merged rows");
+  const SocketTable &a = at_once, &b = in_turn;
+  bool same = a.protocol == b.protocol && a.family == b.family && a.state == b.state &&
+              a.local_address == b.local_address && a.remote_address == b.remote_address &&
+              a.local_port == b.local_port && a.remote_port == b.remote_port && a.recv_q == b.recv_q &&
+              a.send_q == b.send_q && a.uid == b.uid && a.inode == b.inode && a.timer == b.timer &&
+              a.timer_expires == b.timer_expires && a.retransmits == b.retransmits && a.cookie == b.cookie &&
+              a.info.rtt == b.info.rtt && a.info.last_data_recv == b.info.last_data_recv &&
+              a.info.congestion == b.info.congestion && a.info.congestion_names == b.info.congestion_names;
+  CHECK(same, "placed at once, every column equals the one placed in turn");
+  CHECK(at_once.cookie[30000 + 7] == 100001 + 8 && at_once.cookie[30000 + 19998 - 1] == 100001 + 19998,
+        "the second partition's rows close up over its duplicates");
+  auto name = [&](size_t r) { return at_once.info.congestion_names[at_once.info.congestion[r]]; };
+  CHECK(name(0) == "cubic" && name(30000) == "bbr" && name(75000 - 3) == "cubic", "congestion names of each partition");
 }
 
 void test_pool() {
@@ -193,6 +237,7 @@ int main() {
   test_cookie_set();
   test_merge_counts();
   test_merge_tables();
+  test_merge_tables_on_threads();
   test_pool();
   return check::finish();
 }
