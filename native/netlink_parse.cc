@@ -176,7 +176,6 @@ Error append_row(SocketTable& t, const Row& r, const Attrs& a, uint8_t protocol,
   return {};
 }
 
-
 Error decode_row(const Msg& m, size_t off, Row& r) {
   if (m.data_len < kDiagMsgLen)
     return parse_error(off, "inet_diag_msg of " + std::to_string(m.data_len) + " bytes, 72 needed");

@@ -86,10 +86,10 @@ void merge_counts(const std::vector<StateCounts>& counts, const std::vector<Cook
 using RunEach = std::function<void(size_t n, const std::function<void(size_t)>& task)>;
 void run_in_turn(size_t n, const std::function<void(size_t)>& task);
 
-// Concatenates the partitions' tables into out, dropping rows whose cookie came before. out's
-// columns are sized first, in one region, then each partition's rows are copied to their place
-// by run(task) (task(p) places partition p), so that K threads share the copy and the first
-// touch of the new pages.
+// Concatenates the partitions' tables into out, dropping rows whose cookie an earlier partition
+// had. out's columns are sized first, in one region, then each partition's rows are copied to
+// their place by run(task) (task(p) places partition p), so that K threads share the copy and
+// the first touch of the new pages.
 void merge_tables(const std::vector<SocketTable>& parts, SocketTable& out, MergeScratch& scratch,
                   const RunEach& run = run_in_turn);
 
