@@ -6,12 +6,13 @@ import floors from './c-floor.mjs';
 import netstat from './netstat.mjs';
 import netstatPipeline from './netstat-pipeline.mjs';
 import npmPackages from './npm-packages.mjs';
+import paired from './paired.mjs';
 import procJs from './proc-js.mjs';
 import sockscope from './sockscope.mjs';
 import ssSummary from './ss-summary.mjs';
 import ssTan from './ss-tan.mjs';
 
-export const CONTENDERS = [...floors, bareRead, netstat, netstatPipeline, ssTan, ssSummary, procJs, ...npmPackages, ...sockscope];
+export const CONTENDERS = [...floors, bareRead, netstat, netstatPipeline, ssTan, ssSummary, procJs, ...npmPackages, ...sockscope, ...paired];
 
 export function contender(id) {
   const c = CONTENDERS.find((x) => x.id === id);

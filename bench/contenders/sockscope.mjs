@@ -8,7 +8,7 @@ import { Skip } from './skip.mjs';
 
 const DIST = new URL('../../dist/index.js', import.meta.url);
 
-async function libraryFunction(name) {
+export async function libraryFunction(name) {
   if (!existsSync(fileURLToPath(DIST))) throw new Skip('dist/index.js not built yet');
   let lib;
   try {
@@ -21,7 +21,7 @@ async function libraryFunction(name) {
 }
 
 /** Sockets a library result holds: a counts object's total, or a table's or list's length. */
-function reported(result) {
+export function reported(result) {
   if (typeof result?.total === 'number') return result.total;
   for (const key of ['length', 'size', 'rows']) if (typeof result?.[key] === 'number') return result[key];
   return undefined;

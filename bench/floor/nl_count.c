@@ -2,8 +2,10 @@
  * NETLINK_SOCK_DIAG. One dump per family (or one legacy dump for both with --combined),
  * no extensions, states counted and nothing kept. Times itself over R repetitions and
  * prints JSON: {"mode","reps","medianNs","p25Ns","p75Ns","total","counts":{...}}.
+ * With --serve it stays up and answers each line R on stdin with one such JSON line, so that a
+ * benchmark can alternate it with other reads without spawning a process each time.
  *
- *   nl_count [--reps R] [--combined]
+ *   nl_count [--reps R] [--combined] [--serve]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -92,21 +94,10 @@ static int cmp_i64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-int main(int argc, char **argv) {
-  int reps = 21, combined = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--combined")) combined = 1;
-    else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
-    else {
-      fprintf(stderr, "usage: nl_count [--reps R] [--combined]\n");
-      return 2;
-    }
-  }
-  if (reps < 1) reps = 1;
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) die("socket");
-
+/* R timed repetitions on fd, then one JSON line on stdout. */
+static void measure(int fd, int reps, int combined) {
   int64_t *times = malloc(sizeof *times * reps);
+  if (!times) die("malloc");
   uint64_t counts[13];
   for (int r = 0; r < reps; r++) {
     memset(counts, 0, sizeof counts);
@@ -135,7 +126,32 @@ int main(int argc, char **argv) {
     first = 0;
   }
   printf("}}\n");
+  fflush(stdout);
   free(times);
+}
+
+int main(int argc, char **argv) {
+  int reps = 21, combined = 0, serve = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--combined")) combined = 1;
+    else if (!strcmp(argv[i], "--serve")) serve = 1;
+    else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+    else {
+      fprintf(stderr, "usage: nl_count [--reps R] [--combined] [--serve]\n");
+      return 2;
+    }
+  }
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) die("socket");
+  if (!serve) {
+    measure(fd, reps < 1 ? 1 : reps, combined);
+  } else {
+    char line[32];
+    while (fgets(line, sizeof line, stdin)) {
+      int r = atoi(line);
+      measure(fd, r < 1 ? 1 : r, combined);
+    }
+  }
   close(fd);
   return 0;
 }

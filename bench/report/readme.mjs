@@ -20,6 +20,10 @@ const ROWS = [
   ['bare-read', 'bare `read()` of /proc/net/tcp{,6}'],
   ['countStates-netlink', '**sockscope `countStates()`**'],
   ['snapshot-netlink', '**sockscope `snapshot()`** (full table)'],
+  ['paired-snapshot', 'C floor, alternated with `snapshot()`', 'floorMedian'],
+  ['paired-snapshot', 'sockscope `snapshot()`, alternated with the C floor'],
+  ['paired-countStates', 'C floor, alternated with `countStates()`', 'floorMedian'],
+  ['paired-countStates', 'sockscope `countStates()`, alternated with the C floor'],
   ['countStates-k1', 'sockscope `countStates({ partitions: 1 })`'],
   ['snapshot-k1', 'sockscope `snapshot({ partitions: 1 })`'],
   ['snapshot-proc', "sockscope `snapshot({ source: 'proc' })`"],
@@ -30,11 +34,12 @@ const ROWS = [
 const fmtN = (n) => (n >= 1000 ? `${n / 1000}k` : String(n));
 const ms = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 
-function cell(r) {
+// field: which of the result's medians (a paired run holds the floor's beside the call's).
+function cell(r, field = 'median') {
   if (!r) return '';
   if (r.skipped) return 'skipped';
   if (r.error) return r.error.startsWith('timed out') ? `> ${r.error.replace(/\D+/g, '')} s` : 'error';
-  return `${ms(r.median)} ms`;
+  return `${ms(r[field])} ms`;
 }
 
 export function renderReadmeSection(results) {
@@ -47,9 +52,9 @@ export function renderReadmeSection(results) {
     row(head),
     `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`,
   ];
-  for (const [id, label] of ROWS) {
+  for (const [id, label, field] of ROWS) {
     if (!rounds.some((r) => r.results[id])) continue;
-    lines.push(row([label, ...rounds.map((r) => cell(r.results[id]))]));
+    lines.push(row([label, ...rounds.map((r) => cell(r.results[id], field))]));
   }
   lines.push('', row(['target', 'N', 'measured', '']), '|---|---:|---:|---|');
   for (const t of results.targets) {

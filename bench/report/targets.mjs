@@ -18,6 +18,13 @@ const longestAsyncBlock = (round) => {
   return busy.length ? Math.max(...busy) : undefined;
 };
 
+// Issue 9's ratios to the floor: from the run that alternated the call with the floor (paired.mjs)
+// where there is one, else from the two rows measured one after the other.
+const sideBySide = (id) => (round) => {
+  const p = round.results[`paired-${id}`];
+  return p?.median !== undefined && p.floorMedian ? p.median / p.floorMedian : ratio(`${id}-netlink`, 'floor')(round);
+};
+
 // max: value must be at most `limit` (below it, if strict); min: at least. The floor is one
 // netlink dump per family, in C, in-process.
 export const TARGETS = [
@@ -30,8 +37,8 @@ export const TARGETS = [
   { text: 'no async library call keeps the event loop busy > 1 ms (in all, so no block is longer)', value: longestAsyncBlock, max: 1, unit: ' ms' },
   { text: '≤ 64 bytes/socket for the base table (snapshot netlink)', value: field('snapshot-netlink', 'bytesPerSocket'), max: 64, unit: ' B' },
   // Issue 9: beat the single dump per family by partitioning.
-  { text: 'countStates ≤ 0.60× C floor (partitioned)', value: ratio('countStates-netlink', 'floor'), max: 0.6, unit: '×' },
-  { text: 'full table (snapshot) ≤ 0.75× C floor (partitioned)', value: ratio('snapshot-netlink', 'floor'), max: 0.75, unit: '×' },
+  { text: 'countStates ≤ 0.60× C floor (partitioned; side by side)', value: sideBySide('countStates'), max: 0.6, unit: '×' },
+  { text: 'full table (snapshot) ≤ 0.75× C floor (partitioned; side by side)', value: sideBySide('snapshot'), max: 0.75, unit: '×' },
   { text: 'countStates ≥ 9× faster than the netstat pipeline', value: ratio('netstat-pipeline', 'countStates-netlink'), min: 9, unit: '×' },
   { text: 'snapshot ≥ 5× faster than spawning ss -tan', value: ratio('ss-tan', 'snapshot-netlink'), min: 5, unit: '×' },
 ];
