@@ -101,6 +101,22 @@ Split from_owners(Side side, const Owners& owner, size_t k) {
 
 uint64_t mix(uint64_t c) { return c * 0x9E3779B97F4A7C15ull; }
 
+// keep[r] = 0 for each row of partition p whose cookie an earlier partition had (the socket
+// moved between them during the walks), then p's cookies join `seen` for the partitions after
+// it. A cookie repeated within one partition is the kernel listing a socket twice, as a single
+// dump would, and stays. Returns the rows kept.
+template <class Cookies>
+size_t keep_unseen(const Cookies& cookies, size_t p, size_t k, CookieSet& seen, std::vector<uint8_t>& keep) {
+  keep.assign(cookies.size(), 1);
+  size_t kept = cookies.size();
+  if (p > 0)
+    for (size_t r = 0; r < cookies.size(); ++r)
+      if (seen.contains(cookies[r])) keep[r] = 0, --kept;
+  if (p + 1 < k)
+    for (uint64_t c : cookies) seen.insert(c);
+  return kept;
+}
+
 }  // namespace
 
 void PortHistogram::merge(const PortHistogram& o) {
@@ -158,13 +174,15 @@ bool CookieSet::insert(uint64_t cookie) {
 void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs, StateCounts& out,
                   MergeScratch& scratch) {
   out.fill(0);
-  size_t rows = 0;
-  for (const CookieLog& l : logs) rows += l.cookie.size();
-  CookieSet seen(rows, scratch.cookie_slots);
-  for (size_t p = 0; p < counts.size(); ++p) {
+  size_t k = counts.size(), seen_rows = 0;
+  for (size_t p = 0; p + 1 < k; ++p) seen_rows += logs[p].cookie.size();
+  CookieSet seen(seen_rows, scratch.cookie_slots);
+  if (scratch.keep.empty()) scratch.keep.emplace_back();
+  std::vector<uint8_t>& keep = scratch.keep[0];
+  for (size_t p = 0; p < k; ++p) {
     for (size_t s = 0; s < out.size(); ++s) out[s] += counts[p][s];
-    for (size_t r = 0; r < logs[p].cookie.size(); ++r)
-      if (!seen.insert(logs[p].cookie[r])) --out[logs[p].state[r]];
+    if (keep_unseen(logs[p].cookie, p, k, seen, keep) == keep.size()) continue;
+    for (size_t r = 0; r < keep.size(); ++r) out[logs[p].state[r]] -= !keep[r];
   }
 }
 
@@ -182,16 +200,8 @@ void merge_tables(const std::vector<SocketTable>& parts, SocketTable& out, Merge
   std::vector<size_t> at(k + 1, 0);
   scratch.keep.resize(k);
   for (size_t p = 0; p < k; ++p) {
-    const SocketTable& t = parts[p];
-    std::vector<uint8_t>& mask = scratch.keep[p];
-    mask.resize(t.size());
-    size_t kept = 0;
-    for (size_t r = 0; r < t.size(); ++r) {
-      mask[r] = p == 0 || !seen.contains(t.cookie[r]);
-      kept += mask[r];
-      if (p + 1 < k) seen.insert(t.cookie[r]);
-    }
-    if (kept < t.size()) keep[p] = &mask;
+    size_t kept = keep_unseen(parts[p].cookie, p, k, seen, scratch.keep[p]);
+    if (kept < parts[p].size()) keep[p] = &scratch.keep[p];
     at[p + 1] = at[p] + kept;
   }
   out = SocketTable{};

@@ -76,7 +76,7 @@ struct CookieLog {
 struct MergeScratch {
   std::vector<uint64_t> cookie_slots;
   std::vector<CookieLog> logs;  // a counting partition's, cleared and refilled
-  std::vector<std::vector<uint8_t>> keep;  // a table partition's rows kept
+  std::vector<std::vector<uint8_t>> keep;  // a partition's rows kept
 };
 
 // Sums the partitions' counts, taking off every row whose cookie an earlier one had.

@@ -126,6 +126,18 @@ void test_merge_counts() {
   MergeScratch scratch;
   merge_counts(counts, logs, out, scratch);
   CHECK(out[kEstablished] == 3 && out[kTimeWait] == 0, "the socket seen by both partitions counts once");
+
+  // Three partitions. The middle one lists cookie 21 twice, as one dump may (the socket moved
+  // ahead of the walk), and that stays, as a single dump would count it; cookie 20 is also in
+  // the first partition, and 22 in the middle one and the last: those count once.
+  counts.assign(3, StateCounts{}), logs.assign(3, CookieLog{});
+  counts[0][kEstablished] = 1, logs[0].cookie = {20}, logs[0].state = {kEstablished};
+  counts[1][kEstablished] = 3, counts[1][kTimeWait] = 1, logs[1].cookie = {21, 20, 22, 21};
+  logs[1].state = {kEstablished, kEstablished, kEstablished, kTimeWait};
+  counts[2][kFinWait2] = 1, logs[2].cookie = {22}, logs[2].state = {kFinWait2};
+  merge_counts(counts, logs, out, scratch);
+  CHECK(out[kEstablished] == 3 && out[kTimeWait] == 1 && out[kFinWait2] == 0,
+        "only what an earlier partition saw is taken off, not a repeat within one partition");
 }
 
 SocketTable table_of(std::vector<uint64_t> cookies, std::vector<std::string> names, std::vector<uint8_t> cong) {
@@ -160,6 +172,15 @@ void test_merge_tables() {
   CHECK((out.inode == Column<uint32_t>{1, 2, 3, 4}) && out.info.rtt[3] == 4, "the other columns follow the rows kept");
   auto name = [&](size_t r) { return out.info.congestion_names[out.info.congestion[r]]; };
   CHECK(name(0) == "cubic" && name(1) == "" && name(2) == "bbr" && name(3) == "cubic", "congestion names re-pointed");
+
+  // As in test_merge_counts: a cookie repeated inside the middle partition stays (5, 5), one an
+  // earlier partition had goes (1 in the second, 6 in the third).
+  parts.clear();
+  parts.push_back(table_of({1, 2}, {""}, {0, 0}));
+  parts.push_back(table_of({5, 1, 6, 5}, {""}, {0, 0, 0, 0}));
+  parts.push_back(table_of({6, 7}, {""}, {0, 0}));
+  merge_tables(parts, out, scratch);
+  CHECK((out.cookie == Column<uint64_t>{1, 2, 5, 6, 5, 7}), "a repeat within a partition is kept, one across partitions dropped");
 }
 
 // The K placements at once, one thread each, as the reader runs them: the same table as one
