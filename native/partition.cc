@@ -1,6 +1,7 @@
 #include "partition.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "netlink_parse.h"
 
@@ -99,6 +100,18 @@ Split from_owners(Side side, const Owners& owner, size_t k) {
   return s;
 }
 
+constexpr float kMinCost = 0.25f, kMaxCost = 4.0f;  // a bucket's cost stays within 4x of the mean
+constexpr float kMinStep = 1 / 1.1f, kMaxStep = 1.1f;  // what one read may change it by
+
+// The part owning each bucket under s (as from_owners laid them out).
+Owners owners_of(const Split& s) {
+  Owners owner(kBuckets);
+  for (size_t p = 0; p < s.parts.size(); ++p)
+    for (const PortRange& r : s.parts[p])
+      for (size_t b = r.lo >> kBucketShift; b <= size_t{r.hi} >> kBucketShift; ++b) owner[b] = static_cast<uint8_t>(p);
+  return owner;
+}
+
 uint64_t mix(uint64_t c) { return c * 0x9E3779B97F4A7C15ull; }
 
 // keep[r] = 0 for each row of partition p whose cookie an earlier partition had (the socket
@@ -131,14 +144,16 @@ Split even_split(size_t k) {
   return from_owners(Side::kLocal, from_cuts(cuts), k);
 }
 
-Split balanced_split(const PortHistogram& h, size_t k) {
+Split balanced_split(const PortHistogram& h, size_t k, Side prefer) {
   if (h.rows == 0 || k < 2) return even_split(k);
   Owners local = from_cuts(quantile_cuts(h.local, h.rows, k));
   Owners remote = from_cuts(quantile_cuts(h.remote, h.rows, k));
   rebalance(h.local, h.rows, k, local);
   rebalance(h.remote, h.rows, k, remote);
   std::vector<uint64_t> nl = loads(h.local, local, k), nr = loads(h.remote, remote, k);
-  bool use_remote = *std::max_element(nr.begin(), nr.end()) < *std::max_element(nl.begin(), nl.end());
+  uint64_t max_local = *std::max_element(nl.begin(), nl.end()), max_remote = *std::max_element(nr.begin(), nr.end());
+  uint64_t margin = h.rows / 64;
+  bool use_remote = prefer == Side::kRemote ? max_remote <= max_local + margin : max_remote + margin < max_local;
   return use_remote ? from_owners(Side::kRemote, remote, k) : from_owners(Side::kLocal, local, k);
 }
 
@@ -146,6 +161,49 @@ PortFilter partition_filter(const Split& s, size_t i) {
   PortFilter f;
   (s.side == Side::kLocal ? f.local : f.remote) = s.parts[i];
   return f;
+}
+
+void PortCosts::learn(const Split& s, const std::vector<double>& ms, const std::vector<PortHistogram>& hists) {
+  std::array<float, kBuckets>& cost = s.side == Side::kLocal ? local : remote;
+  side = s.side;
+  Owners owner = owners_of(s);
+  size_t k = s.parts.size();
+  // What each part's rows cost as priced now, against the time it took.
+  std::vector<double> priced(k);
+  double total_priced = 0, total_ms = 0;
+  for (size_t p = 0; p < k; ++p) {
+    const Buckets& n = s.side == Side::kLocal ? hists[p].local : hists[p].remote;
+    for (size_t b = 0; b < kBuckets; ++b) priced[p] += double(n[b]) * cost[b];
+    total_priced += priced[p], total_ms += ms[p];
+  }
+  if (total_priced <= 0 || total_ms <= 0) return;
+  std::vector<float> step(k, 1.0f);
+  for (size_t p = 0; p < k; ++p)
+    if (priced[p] > 0 && ms[p] > 0)
+      step[p] = std::clamp(static_cast<float>(std::sqrt((ms[p] / total_ms) / (priced[p] / total_priced))), kMinStep, kMaxStep);
+  double rows = 0, repriced = 0;
+  for (size_t b = 0; b < kBuckets; ++b) {
+    cost[b] *= step[owner[b]];
+    double n = 0;
+    for (const PortHistogram& h : hists) n += s.side == Side::kLocal ? h.local[b] : h.remote[b];
+    rows += n, repriced += n * cost[b];
+  }
+  float scale = rows > 0 && repriced > 0 ? static_cast<float>(rows / repriced) : 1.0f;
+  for (float& c : cost) c = std::clamp(c * scale, kMinCost, kMaxCost);
+}
+
+PortHistogram PortCosts::weigh(const PortHistogram& h) const {
+  PortHistogram w;
+  w.rows = h.rows;
+  auto side = [&h](const Buckets& n, const std::array<float, kBuckets>& cost, Buckets& out) {
+    double sum = 0;
+    for (size_t b = 0; b < kBuckets; ++b) sum += double(n[b]) * cost[b];
+    double scale = sum > 0 ? double(h.rows) / sum : 1.0;
+    for (size_t b = 0; b < kBuckets; ++b) out[b] = static_cast<uint32_t>(std::lround(double(n[b]) * cost[b] * scale));
+  };
+  side(h.local, local, w.local);
+  side(h.remote, remote, w.remote);
+  return w;
 }
 
 CookieSet::CookieSet(size_t expected, std::vector<uint64_t>& slots) : slots_(slots) {

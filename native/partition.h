@@ -45,10 +45,31 @@ constexpr uint16_t kEphemeralLow = 32768, kEphemeralHigh = 60999;
 Split even_split(size_t k);
 // Cuts at the histogram's quantiles, then evens out what a cut cannot split (a hot port) by
 // moving a run of buckets across, on the side that balances best: ephemeral ports cluster,
-// and on a server every inbound socket shares the listener's local port.
-Split balanced_split(const PortHistogram& h, size_t k);
+// and on a server every inbound socket shares the listener's local port. The other side must
+// balance better by more than 1/64 of the rows to win over `prefer` (the last read's side, whose
+// costs were learned): two sides that balance alike would otherwise take turns.
+Split balanced_split(const PortHistogram& h, size_t k, Side prefer = Side::kLocal);
 // The filter partition i sends to the kernel.
 PortFilter partition_filter(const Split& s, size_t i);
+
+// What a row costs to dump, per 64-port bucket of each side, relative to the mean row (1). Equal
+// rows are not equal time: on a 2-core VM, with 100k sockets split 50,000/50,000 by local port,
+// one part took 74-78 ms and the other 53-56 ms read after read, whichever core it ran on (the
+// sockets of one range sit in memory that is slower to reach). Learned from how long each part
+// took, so the next split balances time, not rows.
+struct PortCosts {
+  std::array<float, kBuckets> local, remote;
+  Side side = Side::kLocal;  // of the last split learned from
+  PortCosts() { local.fill(1), remote.fill(1); }
+  // After a read split by s, in which part i took ms[i] for the rows of hists[i]: each part's
+  // buckets are made dearer or cheaper by the square root of its time over the time these
+  // costs predicted, by 10% at most (one read slowed by the machine moves the split a little),
+  // then rescaled so the mean row costs 1 again.
+  void learn(const Split& s, const std::vector<double>& ms, const std::vector<PortHistogram>& hists);
+  // h with each bucket's rows weighted by its cost, each side summing to h.rows again: the
+  // histogram whose balanced split should balance the parts' time.
+  PortHistogram weigh(const PortHistogram& h) const;
+};
 
 // Open-addressing set of socket cookies, to drop a socket two partitions both saw (it moved
 // between them during the walks). Cookie 0 (none) is never a duplicate.

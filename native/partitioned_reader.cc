@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <new>
 
@@ -61,7 +62,9 @@ size_t PartitionedReader::choose(uint32_t asked, const DumpRequest& req) {
 partition::Split PartitionedReader::split_for(const DumpRequest& req, size_t k) {
   std::lock_guard<std::mutex> lock(learned_m_);
   auto it = learned_.find(shape(req));
-  return it == learned_.end() ? partition::even_split(k) : partition::balanced_split(it->second.histogram, k);
+  if (it == learned_.end()) return partition::even_split(k);
+  const partition::PortCosts& costs = it->second.costs;
+  return partition::balanced_split(costs.weigh(it->second.histogram), k, costs.side);
 }
 
 uint64_t PartitionedReader::expected_rows(const DumpRequest& req) {
@@ -74,6 +77,12 @@ void PartitionedReader::learn(const DumpRequest& req, const partition::PortHisto
   std::lock_guard<std::mutex> lock(learned_m_);
   Learned& l = learned_[shape(req)];
   l.rows = h.rows, l.histogram = h;
+}
+
+void PartitionedReader::learn_costs(const DumpRequest& req, const partition::Split& split, const std::vector<double>& ms,
+                                    const std::vector<partition::PortHistogram>& hists) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  learned_[shape(req)].costs.learn(split, ms, hists);
 }
 
 // Runs dump(i) for i < k on the pinned threads; the first error wins.
@@ -163,13 +172,18 @@ Error PartitionedReader::read_parts(size_t k, int fd, const DumpRequest& r, Dump
   partition::Split split = split_for(r, k);
   std::vector<DumpStats> stats(k);
   std::vector<partition::PortHistogram> hists(k);
+  std::vector<double> ms(k);  // each part's time, which its ports' costs are learned from
   job.begin(k, scratch_);
   Error e = run_parts(k, [&](size_t i) {
     DumpRequest p = r;
     p.ports = partition::partition_filter(split, i), p.histogram = &hists[i];
-    return on_own_socket(i, fd, [&](int f) { return job.part(i, f, p, stats[i]); });
+    auto start = std::chrono::steady_clock::now();
+    Error err = on_own_socket(i, fd, [&](int f) { return job.part(i, f, p, stats[i]); });
+    ms[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return err;
   });
   if (e) return e;
+  if (r.histogram) learn_costs(r, split, ms, hists);
   for (size_t i = 0; i < k; ++i) add_stats(st, stats[i], i == 0), h.merge(hists[i]);
   job.merge(scratch_, [this](size_t n, const std::function<void(size_t)>& task) {
     if (pool_->run(n, task)) partition::run_in_turn(n, task);  // the threads exist: run() cannot fail here

@@ -48,6 +48,7 @@ class PartitionedReader {
   struct Learned {
     uint64_t rows = 0;
     partition::PortHistogram histogram;
+    partition::PortCosts costs;  // from the parts' times: the split balances time, not rows
   };
   template <class Job>
   Error read(uint32_t asked, int fd, const netlink::DumpRequest& req, netlink::DumpStats& st, uint32_t& used, Job& job);
@@ -57,6 +58,8 @@ class PartitionedReader {
   size_t choose(uint32_t asked, const netlink::DumpRequest& req);
   partition::Split split_for(const netlink::DumpRequest& req, size_t k);
   void learn(const netlink::DumpRequest& req, const partition::PortHistogram& h);
+  void learn_costs(const netlink::DumpRequest& req, const partition::Split& split, const std::vector<double>& ms,
+                   const std::vector<partition::PortHistogram>& hists);
   uint64_t expected_rows(const netlink::DumpRequest& req);
   Error run_parts(size_t k, const std::function<Error(size_t)>& dump);
 

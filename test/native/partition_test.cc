@@ -1,4 +1,5 @@
-// Offline tests of partitioned dumps' pure half: splits from a port histogram, the cookie set,
+// Offline tests of partitioned dumps' pure half: splits from a port histogram (and from what the
+// parts' times taught), the cookie set,
 // and the merge of partitions' counts and tables (duplicates dropped, congestion re-pointed);
 // and the pinned pool running a task on K threads at once, round after round.
 #include <atomic>
@@ -91,6 +92,83 @@ void test_balanced_hot_ports() {
     CHECK(covers_all_ports_once(s), "hot ports: the parts cover every port once, k=" + std::to_string(k));
     for (size_t x : n) CHECK(x > rows.size() / k * 99 / 100 && x < rows.size() / k * 101 / 100, "hot ports: balanced within 1%, k=" + std::to_string(k) + ": " + std::to_string(x));
   }
+}
+
+// A simulated host where the rows of local ports from 50000 up take twice as long to dump as
+// the others, plus a walk of 20 time units that every part pays. Each read splits by the costs
+// learned so far and then learns from how long its parts took.
+struct CostlyHost {
+  std::vector<std::pair<uint16_t, uint16_t>> rows;
+  PortHistogram all;
+  CostlyHost() {
+    for (uint32_t i = 0; i < 60000; ++i) {
+      uint16_t local = static_cast<uint16_t>(32768 + (i * 7919) % 28232);
+      rows.push_back({local, 443}), all.add(local, 443);
+    }
+  }
+  static double cost(uint16_t local) { return local >= 50000 ? 2e-3 : 1e-3; }
+  // Splits, times the parts (slowdown[p] scales part p's time, as a machine might) and learns.
+  std::vector<double> read(PortCosts& costs, const std::vector<double>& slowdown = {1, 1}) {
+    Split s = balanced_split(costs.weigh(all), 2, costs.side);
+    std::vector<double> ms(2, 20.0);
+    std::vector<PortHistogram> hists(2);
+    for (auto [l, r] : rows)
+      for (size_t p = 0; p < 2; ++p)
+        if (partition_filter(s, p).matches(l, r)) ms[p] += cost(l), hists[p].add(l, r);
+    for (size_t p = 0; p < 2; ++p) ms[p] *= slowdown[p];
+    costs.learn(s, ms, hists);
+    return ms;
+  }
+};
+
+double imbalance(const std::vector<double>& ms) { return std::max(ms[0], ms[1]) / std::min(ms[0], ms[1]); }
+
+void test_costs_balance_time() {
+  CostlyHost host;
+  PortCosts costs;
+  std::vector<double> first = host.read(costs), last;
+  CHECK(imbalance(first) > 1.2, "equal rows first: the dearer part takes over 20% longer, " + std::to_string(imbalance(first)));
+  for (int i = 0; i < 12; ++i) last = host.read(costs);
+  CHECK(imbalance(last) < 1.03, "after 12 reads the parts take the same time within 3%, " + std::to_string(imbalance(last)));
+  CHECK(costs.side == Side::kLocal, "learned on the side the split uses");
+
+  // One read in which part 0 ran at half speed moves the split a little, not all the way.
+  Split before = balanced_split(costs.weigh(host.all), 2, costs.side);
+  host.read(costs, {2, 1});
+  Split after = balanced_split(costs.weigh(host.all), 2, costs.side);
+  size_t moved = 0;
+  for (auto [l, r] : host.rows) moved += partition_filter(before, 0).matches(l, r) != partition_filter(after, 0).matches(l, r);
+  CHECK(moved > 0 && moved < host.rows.size() * 6 / 100, "one slow read moves under 6% of the rows: " + std::to_string(moved));
+}
+
+// Where the time follows the rows, learning keeps the split the rows alone give.
+void test_costs_equal_rows() {
+  PortHistogram h;
+  std::vector<std::pair<uint16_t, uint16_t>> rows;
+  for (uint32_t i = 0; i < 40000; ++i) {
+    uint16_t local = static_cast<uint16_t>(32768 + (i * 7919) % 28232);
+    rows.push_back({local, 80}), h.add(local, 80);
+  }
+  PortCosts costs;
+  for (int i = 0; i < 5; ++i) {
+    Split s = balanced_split(costs.weigh(h), 2, costs.side);
+    std::vector<PortHistogram> hists(2);
+    std::vector<double> ms(2, 5.0);
+    for (auto [l, r] : rows)
+      for (size_t p = 0; p < 2; ++p)
+        if (partition_filter(s, p).matches(l, r)) ms[p] += 1e-3, hists[p].add(l, r);
+    costs.learn(s, ms, hists);
+  }
+  std::vector<size_t> n = loads(balanced_split(costs.weigh(h), 2, costs.side), rows);
+  CHECK(n[0] > 19600 && n[1] > 19600, "rows that cost alike stay split evenly (within 2%)");
+}
+
+// Two sides that balance alike: the split keeps to the side it is told to prefer.
+void test_prefer_side() {
+  PortHistogram h;
+  for (uint32_t i = 0; i < 20000; ++i) h.add(static_cast<uint16_t>(32768 + i), static_cast<uint16_t>(32768 + i));
+  CHECK(balanced_split(h, 2, Side::kLocal).side == Side::kLocal, "local preferred: local");
+  CHECK(balanced_split(h, 2, Side::kRemote).side == Side::kRemote, "remote preferred: remote");
 }
 
 void test_degenerate_histograms() {
@@ -255,6 +333,9 @@ int main() {
   test_balanced_server();
   test_balanced_hot_ports();
   test_degenerate_histograms();
+  test_costs_balance_time();
+  test_costs_equal_rows();
+  test_prefer_side();
   test_cookie_set();
   test_merge_counts();
   test_merge_tables();
