@@ -100,7 +100,7 @@ Split from_owners(Side side, const Owners& owner, size_t k) {
   return s;
 }
 
-constexpr float kMinCost = 0.25f, kMaxCost = 4.0f;  // a bucket's cost stays within 4x of the mean
+constexpr float kMinCost = 0.5f, kMaxCost = 2.0f;  // within 2x of the mean: a stale cost unwinds in 8 reads
 constexpr float kMinStep = 1 / 1.1f, kMaxStep = 1.1f;  // what one read may change it by
 
 // The part owning each bucket under s (as from_owners laid them out).

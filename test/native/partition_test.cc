@@ -141,6 +141,33 @@ void test_costs_balance_time() {
   CHECK(moved > 0 && moved < host.rows.size() * 6 / 100, "one slow read moves under 6% of the rows: " + std::to_string(moved));
 }
 
+// A split no cost can even out (one port holds 90% of the rows): the costs stay within their
+// bounds and every split still covers each port once.
+void test_costs_bounded() {
+  PortHistogram h;
+  std::vector<std::pair<uint16_t, uint16_t>> rows;
+  for (uint32_t i = 0; i < 20000; ++i) {
+    uint16_t local = i % 10 ? 8080 : static_cast<uint16_t>(32768 + (i * 7919) % 28232);
+    rows.push_back({local, local}), h.add(local, local);
+  }
+  PortCosts costs;
+  bool covered = true;
+  for (int i = 0; i < 40; ++i) {
+    Split s = balanced_split(costs.weigh(h), 2, costs.side);
+    covered &= covers_all_ports_once(s);
+    std::vector<PortHistogram> hists(2);
+    std::vector<double> ms(2, 20.0);
+    for (auto [l, r] : rows)
+      for (size_t p = 0; p < 2; ++p)
+        if (partition_filter(s, p).matches(l, r)) ms[p] += 1e-3, hists[p].add(l, r);
+    costs.learn(s, ms, hists);
+  }
+  auto within = [](const std::array<float, kBuckets>& c) {
+    return std::all_of(c.begin(), c.end(), [](float x) { return x >= 0.5f && x <= 2.0f; });
+  };
+  CHECK(covered && within(costs.local) && within(costs.remote), "40 reads of an unsplittable table: costs within 2x, splits valid");
+}
+
 // Where the time follows the rows, learning keeps the split the rows alone give.
 void test_costs_equal_rows() {
   PortHistogram h;
@@ -334,6 +361,7 @@ int main() {
   test_balanced_hot_ports();
   test_degenerate_histograms();
   test_costs_balance_time();
+  test_costs_bounded();
   test_costs_equal_rows();
   test_prefer_side();
   test_cookie_set();
