@@ -94,37 +94,37 @@ void test_balanced_hot_ports() {
   }
 }
 
-// A simulated host where the rows of local ports from 50000 up take twice as long to dump as
-// the others, plus a walk of 20 time units that every part pays. Each read splits by the costs
-// learned so far and then learns from how long its parts took.
-struct CostlyHost {
+// A simulated table: its rows, what each row costs to dump (ms, by local port) and the walk
+// every part pays on top.
+struct SimulatedHost {
   std::vector<std::pair<uint16_t, uint16_t>> rows;
   PortHistogram all;
-  CostlyHost() {
-    for (uint32_t i = 0; i < 60000; ++i) {
-      uint16_t local = static_cast<uint16_t>(32768 + (i * 7919) % 28232);
-      rows.push_back({local, 443}), all.add(local, 443);
-    }
-  }
-  static double cost(uint16_t local) { return local >= 50000 ? 2e-3 : 1e-3; }
-  // Splits, times the parts (slowdown[p] scales part p's time, as a machine might) and learns.
-  std::vector<double> read(PortCosts& costs, const std::vector<double>& slowdown = {1, 1}) {
+  double walk_ms;
+  std::function<double(uint16_t)> row_ms;
+  void add(uint16_t local, uint16_t remote) { rows.push_back({local, remote}), all.add(local, remote); }
+  // One read: splits by the costs learned so far, times the parts (slowdown[p] scales part p's
+  // time, as a machine might) and learns from them.
+  std::vector<double> read(PortCosts& costs, const std::vector<double>& slowdown = {1, 1}) const {
     Split s = balanced_split(costs.weigh(all), 2, costs.side);
-    std::vector<double> ms(2, 20.0);
+    std::vector<double> ms(2, walk_ms);
     std::vector<PortHistogram> hists(2);
     for (auto [l, r] : rows)
       for (size_t p = 0; p < 2; ++p)
-        if (partition_filter(s, p).matches(l, r)) ms[p] += cost(l), hists[p].add(l, r);
+        if (partition_filter(s, p).matches(l, r)) ms[p] += row_ms(l), hists[p].add(l, r);
     for (size_t p = 0; p < 2; ++p) ms[p] *= slowdown[p];
     costs.learn(s, ms, hists);
     return ms;
   }
 };
 
+uint16_t ephemeral(uint32_t i) { return static_cast<uint16_t>(32768 + (i * 7919) % 28232); }
+
 double imbalance(const std::vector<double>& ms) { return std::max(ms[0], ms[1]) / std::min(ms[0], ms[1]); }
 
+// The rows of local ports from 50000 up take twice as long to dump as the others.
 void test_costs_balance_time() {
-  CostlyHost host;
+  SimulatedHost host{{}, {}, 20.0, [](uint16_t local) { return local >= 50000 ? 2e-3 : 1e-3; }};
+  for (uint32_t i = 0; i < 60000; ++i) host.add(ephemeral(i), 443);
   PortCosts costs;
   std::vector<double> first = host.read(costs), last;
   CHECK(imbalance(first) > 1.2, "equal rows first: the dearer part takes over 20% longer, " + std::to_string(imbalance(first)));
@@ -144,24 +144,14 @@ void test_costs_balance_time() {
 // A split no cost can even out (one port holds 90% of the rows): the costs stay within their
 // bounds and every split still covers each port once.
 void test_costs_bounded() {
-  PortHistogram h;
-  std::vector<std::pair<uint16_t, uint16_t>> rows;
+  SimulatedHost host{{}, {}, 20.0, [](uint16_t) { return 1e-3; }};
   for (uint32_t i = 0; i < 20000; ++i) {
-    uint16_t local = i % 10 ? 8080 : static_cast<uint16_t>(32768 + (i * 7919) % 28232);
-    rows.push_back({local, local}), h.add(local, local);
+    uint16_t local = i % 10 ? 8080 : ephemeral(i);
+    host.add(local, local);
   }
   PortCosts costs;
   bool covered = true;
-  for (int i = 0; i < 40; ++i) {
-    Split s = balanced_split(costs.weigh(h), 2, costs.side);
-    covered &= covers_all_ports_once(s);
-    std::vector<PortHistogram> hists(2);
-    std::vector<double> ms(2, 20.0);
-    for (auto [l, r] : rows)
-      for (size_t p = 0; p < 2; ++p)
-        if (partition_filter(s, p).matches(l, r)) ms[p] += 1e-3, hists[p].add(l, r);
-    costs.learn(s, ms, hists);
-  }
+  for (int i = 0; i < 40; ++i) covered &= covers_all_ports_once(balanced_split(costs.weigh(host.all), 2, costs.side)), host.read(costs);
   auto within = [](const std::array<float, kBuckets>& c) {
     return std::all_of(c.begin(), c.end(), [](float x) { return x >= 0.5f && x <= 2.0f; });
   };
@@ -170,23 +160,11 @@ void test_costs_bounded() {
 
 // Where the time follows the rows, learning keeps the split the rows alone give.
 void test_costs_equal_rows() {
-  PortHistogram h;
-  std::vector<std::pair<uint16_t, uint16_t>> rows;
-  for (uint32_t i = 0; i < 40000; ++i) {
-    uint16_t local = static_cast<uint16_t>(32768 + (i * 7919) % 28232);
-    rows.push_back({local, 80}), h.add(local, 80);
-  }
+  SimulatedHost host{{}, {}, 5.0, [](uint16_t) { return 1e-3; }};
+  for (uint32_t i = 0; i < 40000; ++i) host.add(ephemeral(i), 80);
   PortCosts costs;
-  for (int i = 0; i < 5; ++i) {
-    Split s = balanced_split(costs.weigh(h), 2, costs.side);
-    std::vector<PortHistogram> hists(2);
-    std::vector<double> ms(2, 5.0);
-    for (auto [l, r] : rows)
-      for (size_t p = 0; p < 2; ++p)
-        if (partition_filter(s, p).matches(l, r)) ms[p] += 1e-3, hists[p].add(l, r);
-    costs.learn(s, ms, hists);
-  }
-  std::vector<size_t> n = loads(balanced_split(costs.weigh(h), 2, costs.side), rows);
+  for (int i = 0; i < 5; ++i) host.read(costs);
+  std::vector<size_t> n = loads(balanced_split(costs.weigh(host.all), 2, costs.side), host.rows);
   CHECK(n[0] > 19600 && n[1] > 19600, "rows that cost alike stay split evenly (within 2%)");
 }
 
