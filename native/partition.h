@@ -54,9 +54,9 @@ PortFilter partition_filter(const Split& s, size_t i);
 
 // What a row costs to dump, per 64-port bucket of each side, relative to the mean row (1). Equal
 // rows are not equal time: on a 2-core VM, with 100k sockets split 50,000/50,000 by local port,
-// one part took 74-78 ms and the other 53-56 ms read after read, whichever core it ran on (the
-// sockets of one range sit in memory that is slower to reach). Learned from how long each part
-// took, so the next split balances time, not rows.
+// one part took 74-78 ms and the other 53-56 ms read after read, whichever core it ran on: the
+// cost follows the sockets of a port range. Learned from how long each part took, so the next
+// split balances time, not rows.
 struct PortCosts {
   std::array<float, kBuckets> local, remote;
   Side side = Side::kLocal;  // of the last split learned from
