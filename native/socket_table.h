@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "column_arena.h"
@@ -128,17 +130,21 @@ struct SocketTable {
 
   // Room for n rows in every base column (and the cookie, with_cookie), for a table whose base
   // columns are still empty: in one huge-page region (column_arena.h) from kArenaMinBytes on;
-  // a smaller table would waste most of a 2 MiB page.
+  // a smaller table would waste most of a 2 MiB page. A hint (n comes from sockstat, which a
+  // procRoot may fake): where the room cannot be had, nothing is kept and the columns grow.
   void reserve(size_t n, bool with_cookie = true) {
     if (size() != 0 || n <= state.capacity()) return;
     size_t bytes = n * (kBaseRowBytes + (with_cookie ? sizeof(uint64_t) : 0)) + kBaseColumns * 64;
     auto arena = bytes >= kArenaMinBytes ? std::make_shared<ColumnArena>(bytes) : nullptr;
-    in_arena(protocol, arena, n); in_arena(family, arena, n); in_arena(state, arena, n);
-    in_arena(local_address, arena, n * 16); in_arena(remote_address, arena, n * 16);
-    in_arena(local_port, arena, n); in_arena(remote_port, arena, n);
-    in_arena(recv_q, arena, n); in_arena(send_q, arena, n); in_arena(uid, arena, n); in_arena(inode, arena, n);
-    in_arena(timer, arena, n); in_arena(timer_expires, arena, n); in_arena(retransmits, arena, n);
-    if (with_cookie) in_arena(cookie, arena, n);
+    try {
+      each_base_column(with_cookie, [&](auto& c, size_t width) {
+        using C = std::decay_t<decltype(c)>;
+        if (arena) c = C(typename C::allocator_type(arena));
+        c.reserve(n * width);
+      });
+    } catch (const std::bad_alloc&) {
+      each_base_column(with_cookie, [](auto& c, size_t) { std::decay_t<decltype(c)>().swap(c); });
+    }
   }
 
   static constexpr size_t kBaseRowBytes = 61;  // the base columns' bytes per row
@@ -146,10 +152,13 @@ struct SocketTable {
   static constexpr size_t kArenaMinBytes = 2 << 20;
 
  private:
-  template <typename T>
-  static void in_arena(Column<T>& c, const std::shared_ptr<ColumnArena>& arena, size_t n) {
-    if (arena) c = Column<T>(ColumnAllocator<T>(arena));
-    c.reserve(n);
+  // f(column, elements per row) for each base column, and the cookie with_cookie.
+  template <class F>
+  void each_base_column(bool with_cookie, F&& f) {
+    f(protocol, 1), f(family, 1), f(state, 1), f(local_address, 16), f(remote_address, 16);
+    f(local_port, 1), f(remote_port, 1), f(recv_q, 1), f(send_q, 1), f(uid, 1), f(inode, 1);
+    f(timer, 1), f(timer_expires, 1), f(retransmits, 1);
+    if (with_cookie) f(cookie, 1);
   }
 };
 

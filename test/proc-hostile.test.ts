@@ -1,5 +1,8 @@
 // Hostile /proc tables fed through procRoot: each gives an error with a code naming file and line.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
+import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,6 +61,48 @@ describe('well-formed but unusual tables', () => {
     expect(snapshotSync({ procRoot: dir }).length).toBe(1);
     expect(countStatesSync({ procRoot: dir }).LISTEN).toBe(1);
     expect(readError(dir, ['tcp6']).code).toBe('ENOENT');
+  });
+
+  describe('a sockstat that claims billions of sockets', () => {
+    const HUGE = 'sockets: used 1\nTCP: inuse 99999999999 orphan 0 tw 99999999999 alloc 1 mem 0\n';
+    /** Runs `body` in a child node (optionally with `ulimit -v kib`), `s` the library; its output parsed. */
+    const child = (body: string, kib?: number) => {
+      const script = `const s = require(${JSON.stringify(path.resolve('dist/index.js'))});
+        const vm = (k) => Number(require('fs').readFileSync('/proc/self/status', 'utf8').match(new RegExp(k + ':\\\\s+(\\\\d+)'))[1]);
+        (async () => console.log(JSON.stringify(await (async () => { ${body} })())))();`;
+      const limit = kib ? `ulimit -v ${kib} && ` : '';
+      return JSON.parse(execFileSync('sh', ['-c', `${limit}exec "$0" -e "$1"`, process.execPath, script], { encoding: 'utf8' }));
+    };
+
+    it('sizes the columns by the table file beside it, not by the claim', () => {
+      const dir = tables({ tcp: HEADER + GOOD, sockstat: HUGE });
+      const o = JSON.stringify({ procRoot: dir, protocols: ['tcp'] });
+      const [rows, grownKiB] = child(`const before = vm('VmSize'); const t = s.snapshotSync(${o});
+        return [t.toArray(), vm('VmPeak') - before];`);
+      expect(rows).toEqual(snapshotSync({ procRoot: tables({ tcp: HEADER + GOOD }), protocols: ['tcp'] }).toArray());
+      expect(grownKiB).toBeLessThan(256 << 10); // the claim's 2^24 rows would map ~1 GiB
+    });
+
+    it('reads on where the room it asks for cannot be had', async () => {
+      // /proc's own table (size 0: the claim is believed) beside the claim, in a child with room for the node only.
+      const dir = tables({ sockstat: HUGE });
+      fs.symlinkSync('/proc/net/tcp', path.join(dir, 'tcp'));
+      const server = net.createServer().listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const port = (server.address() as net.AddressInfo).port;
+      try {
+        const baseKiB: number = child(`return vm('VmSize');`);
+        const o = JSON.stringify({ procRoot: dir, protocols: ['tcp'] });
+        const listening = (rows: { state: string; localPort: number }[]) => rows.some((r) => r.state === 'LISTEN' && r.localPort === port);
+        const [sync, async, listeners] = child(`const f = (t) => t.toArray().map((r) => ({ state: r.state, localPort: r.localPort }));
+          return [f(s.snapshotSync(${o})), f(await s.snapshot(${o})), s.countStatesSync(${o}).LISTEN];`, baseKiB + (512 << 10));
+        expect(listening(sync)).toBe(true);
+        expect(listening(async)).toBe(true);
+        expect(listeners).toBeGreaterThan(0);
+      } finally {
+        server.close();
+      }
+    });
   });
 });
 
