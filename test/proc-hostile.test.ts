@@ -83,7 +83,7 @@ describe('well-formed but unusual tables', () => {
       expect(grownKiB).toBeLessThan(256 << 10); // the claim's 2^24 rows would map ~1 GiB
     });
 
-    it('reads on where the room it asks for cannot be had', async () => {
+    it('reads on where the room it asks for cannot be had', async (ctx) => {
       // /proc's own table (size 0: the claim is believed) beside the claim, in a child with room for the node only.
       const dir = tables({ sockstat: HUGE });
       fs.symlinkSync('/proc/net/tcp', path.join(dir, 'tcp'));
@@ -92,6 +92,11 @@ describe('well-formed but unusual tables', () => {
       const port = (server.address() as net.AddressInfo).port;
       try {
         const baseKiB: number = child(`return vm('VmSize');`);
+        // A sanitizer's shadow maps terabytes up front: no address-space limit can be set around it.
+        if (baseKiB > 64 << 20) {
+          console.warn(`skipped: the child maps ${baseKiB} KiB from its start (a sanitizer build)`);
+          ctx.skip();
+        }
         const o = JSON.stringify({ procRoot: dir, protocols: ['tcp'] });
         const listening = (rows: { state: string; localPort: number }[]) => rows.some((r) => r.state === 'LISTEN' && r.localPort === port);
         const [sync, async, listeners] = child(`const f = (t) => t.toArray().map((r) => ({ state: r.state, localPort: r.localPort }));
