@@ -329,17 +329,23 @@ uint64_t sockstat_field(const std::string& data, const std::string& line, const 
 // How many rows each table will hold, from the kernel's own counts in sockstat (0 where the
 // root has none, as a fixture directory). A hint only, never an error: it sizes the columns
 // once instead of growing them by doubling (the copies cost a fifth of a 100k-socket read),
-// and says whether a table is large enough to read ahead.
-std::array<uint64_t, kTableCount> expected_rows(const std::string& root) {
+// and says whether a table is large enough to read ahead. Only the tables in `tables` are
+// counted, so a read does not stat files it will not open.
+std::array<uint64_t, kTableCount> table_rows(const std::string& root, TableMask tables) {
   std::string v4, v6;
-  if (read_whole_file(root + "/sockstat", v4)) v4.clear();  // a hint: a file not there counts none
-  if (read_whole_file(root + "/sockstat6", v6)) v6.clear();
+  // A hint: a file not there counts none.
+  if ((tables & ((1u << kTcp) | (1u << kUdp))) && read_whole_file(root + "/sockstat", v4)) v4.clear();
+  if ((tables & ((1u << kTcp6) | (1u << kUdp6))) && read_whole_file(root + "/sockstat6", v6)) v6.clear();
   std::array<uint64_t, kTableCount> rows{};
   rows[kTcp] = sockstat_field(v4, "TCP:", "inuse") + sockstat_field(v4, "TCP:", "tw");
   rows[kTcp6] = sockstat_field(v6, "TCP6:", "inuse");
   rows[kUdp] = sockstat_field(v4, "UDP:", "inuse");
   rows[kUdp6] = sockstat_field(v6, "UDP6:", "inuse");
   for (int t = 0; t < kTableCount; ++t) {
+    if (!(tables & (1u << t))) {
+      rows[t] = 0;
+      continue;
+    }
     // A fixture's table says how long it is (/proc's say 0), which bounds a sockstat beside it.
     struct stat st;
     std::string path = root + "/" + table_file_name(static_cast<Table>(t));
@@ -397,17 +403,17 @@ uint64_t room_for(const std::array<uint64_t, kTableCount>& rows, TableMask table
 
 }  // namespace
 
-uint64_t expected_rows(const std::string& root, TableMask tables) { return room_for(expected_rows(root), tables); }
+uint64_t expected_rows(const std::string& root, TableMask tables) { return room_for(table_rows(root, tables), tables); }
 
 Error read_tables(const ReadRequest& req, SocketTable& out) {
-  auto rows = expected_rows(req.root);
+  auto rows = table_rows(req.root, req.tables);
   if (req.filter.states == kAllStates && req.filter.ports.empty())
     out.reserve(static_cast<size_t>(room_for(rows, req.tables)), /*with_cookie=*/false);
   return read_each(req, rows, [&](Table t) { return [&out, t](const Row& r) { append(out, t, r); }; });
 }
 
 Error count_states(const ReadRequest& req, StateCounts& counts) {
-  return read_each(req, expected_rows(req.root), [&](Table) { return [&counts](const Row& r) { ++counts[r.state]; }; });
+  return read_each(req, table_rows(req.root, req.tables), [&](Table) { return [&counts](const Row& r) { ++counts[r.state]; }; });
 }
 
 }  // namespace sockscope::proc
