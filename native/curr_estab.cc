@@ -71,7 +71,7 @@ bool parse_curr_estab(const char* text, size_t len, uint64_t& out) {
 
 Error read_curr_estab(const std::string& path, uint64_t& out) {
   std::string text;
-  if (Error e = read_whole_file(path, text)) return e;
+  if (Error e = read_whole_file(path, text, 64 << 10)) return e;  // /proc/net/snmp is about 1.5 KiB
   if (parse_curr_estab(text.data(), text.size(), out)) return {};
   return Error{EBADMSG, "EBADMSG", "read", path + ": no Tcp CurrEstab field"};
 }

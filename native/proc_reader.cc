@@ -31,6 +31,7 @@ constexpr size_t kMaxLine = 1 << 20;
 constexpr uint64_t kReadAheadRows = 50000;
 constexpr uint64_t kRowBytes = 150;  // a tcp line is 150 bytes, tcp6 178, udp 128
 constexpr uint64_t kMinRowBytes = 32;  // below any line the walker accepts (those end at the inode)
+constexpr size_t kHintBytes = 16 << 10;  // a sockstat file is about 200 bytes
 
 struct Row {
   uint8_t state;
@@ -269,11 +270,9 @@ int read_some(int fd, std::vector<char>& buf, size_t& have, bool& eof) {
 template <typename Sink>
 Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& missing, uint64_t expected_rows) {
   int fd;
-  do fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0) {
-    missing = errno == ENOENT;
-    return path_syscall_error("open", path);
+  if (Error e = open_input(path, fd)) {
+    missing = e.errnum == ENOENT;
+    return e;
   }
   std::vector<char> buf(kHeadBytes);
   size_t have = 0;
@@ -334,8 +333,8 @@ uint64_t sockstat_field(const std::string& data, const std::string& line, const 
 std::array<uint64_t, kTableCount> table_rows(const std::string& root, TableMask tables) {
   std::string v4, v6;
   // A hint: a file not there counts none.
-  if ((tables & ((1u << kTcp) | (1u << kUdp))) && read_whole_file(root + "/sockstat", v4)) v4.clear();
-  if ((tables & ((1u << kTcp6) | (1u << kUdp6))) && read_whole_file(root + "/sockstat6", v6)) v6.clear();
+  if ((tables & ((1u << kTcp) | (1u << kUdp))) && read_whole_file(root + "/sockstat", v4, kHintBytes)) v4.clear();
+  if ((tables & ((1u << kTcp6) | (1u << kUdp6))) && read_whole_file(root + "/sockstat6", v6, kHintBytes)) v6.clear();
   std::array<uint64_t, kTableCount> rows{};
   rows[kTcp] = sockstat_field(v4, "TCP:", "inuse") + sockstat_field(v4, "TCP:", "tw");
   rows[kTcp6] = sockstat_field(v6, "TCP6:", "inuse");

@@ -1,22 +1,49 @@
-// A whole (small) file into a string: a replay recording, a sockstat file. Plain C++.
+// Opening the files a read is given (tables, sockstat, snmp, a recording), and reading a small
+// one whole. Plain C++.
 #pragma once
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <string>
 
 #include "syscall_error.h"
 
 namespace sockscope {
 
-inline Error read_whole_file(const std::string& path, std::string& out) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// Opens `path` for reading, refusing what is neither a regular file (as /proc's are) nor a
+// directory (whose read fails with EISDIR): a FIFO would block the open, or the reads, for as
+// long as no one writes to it, and a device such as /dev/zero never ends. O_NONBLOCK changes
+// nothing for a regular file.
+inline Error open_input(const std::string& path, int& fd) {
+  do fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  while (fd < 0 && errno == EINTR);
   if (fd < 0) return path_syscall_error("open", path);
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    Error e = path_syscall_error("fstat", path);
+    close(fd);
+    return e;
+  }
+  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) return {};
+  close(fd);
+  Error e = path_syscall_error("open", path, EINVAL);
+  e.message = "open " + path + ": not a regular file";
+  return e;
+}
+
+// The file's bytes, at most `max_bytes` of them (a hint reads only its head).
+inline Error read_whole_file(const std::string& path, std::string& out,
+                             size_t max_bytes = std::numeric_limits<size_t>::max()) {
+  int fd;
+  if (Error e = open_input(path, fd)) return e;
   char buf[65536];
   ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) != 0) {
+  while (out.size() < max_bytes && (n = read(fd, buf, std::min(sizeof buf, max_bytes - out.size()))) != 0) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       Error e = path_syscall_error("read", path);

@@ -1,12 +1,9 @@
 // Host figures for monitoring, as plain values: what the Prometheus collector exports, and what an
 // OpenTelemetry observable-gauge callback can observe. No metrics library is needed here.
-import { readFile } from 'node:fs/promises';
-import { getSystemErrorMap } from 'node:util';
-
 import { formatAddress } from './address.js';
 import { SockscopeError } from './errors.js';
 import { READ_OPTION_NAMES, toNativeRequest, type ReadOptions } from './options.js';
-import { allInOrder } from './proc-files.js';
+import { allInOrder, readProcFile } from './proc-files.js';
 import { snapshot } from './read.js';
 import { toStateCounts, type StateCounts } from './states.js';
 import { checkKeys, checkObject } from './validate.js';
@@ -137,17 +134,7 @@ function parseNetstatFile(text: string): Map<string, number> {
 }
 
 async function counterFile(root: string, name: CounterFile): Promise<Map<string, number>> {
-  const file = `${root}/${name}`;
-  try {
-    return parseNetstatFile(await readFile(file, 'utf8'));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.errno === undefined || e.code === undefined) throw err;
-    const text = getSystemErrorMap().get(e.errno)?.[1] ?? e.code;
-    // As strerror() words it, like the native readers' messages: "No such file or directory".
-    const message = text.charAt(0).toUpperCase() + text.slice(1);
-    throw new SockscopeError(`${e.syscall ?? 'read'} ${file}: ${message}`, e.code, e.errno, e.syscall);
-  }
+  return parseNetstatFile(await readProcFile(`${root}/${name}`));
 }
 
 /** Reads the kernel's TCP counters from `<procRoot>/netstat` and `<procRoot>/snmp` (/proc/net by default). */

@@ -1,4 +1,5 @@
 // The counter parsers: the real files read whole, hostile ones refused with file and line.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +77,23 @@ describe('netstatCounters', () => {
     await expect(netstatCounters({ procRoot: dir })).rejects.toMatchObject(expected);
     expect(() => netstatCountersSync({ procRoot: dir })).toThrow(expect.objectContaining(expected));
     await expect(netstatCounters({ procRoot: dir })).rejects.toBeInstanceOf(SockscopeError);
+  });
+
+  it('refuses a FIFO or /dev/zero as a counter file with EINVAL, and does not block on it', () => {
+    // In a child, so that a regression fails by timeout instead of hanging the suite.
+    const lib = JSON.stringify(path.resolve('dist/index.js'));
+    for (const make of [(at: string) => execFileSync('mkfifo', [at]), (at: string) => fs.symlinkSync('/dev/zero', at)]) {
+      const dir = files({ netstat: NETSTAT });
+      make(path.join(dir, 'snmp'));
+      const o = JSON.stringify({ procRoot: dir });
+      const script = `const s = require(${lib}); const e = (x) => ({ code: x.code, errno: x.errno, message: x.message });
+        let sync; try { s.netstatCountersSync(${o}); } catch (x) { sync = e(x); }
+        Promise.all([s.netstatCounters(${o}).catch(e), s.readTcpCounters(${o}).catch(e)])
+          .then((r) => console.log(JSON.stringify([sync, ...r])));`;
+      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }));
+      const expected = { code: 'EINVAL', errno: -22, message: `open ${dir}/snmp: not a regular file` };
+      expect(out).toEqual([expected, expected, expected]);
+    }
   });
 
   it('checks its options', () => {

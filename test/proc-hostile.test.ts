@@ -157,6 +157,40 @@ describe('malformed tables', () => {
     expect(readError(dir)).toMatchObject({ code: 'EISDIR', syscall: 'read' });
     await expect(snapshot({ procRoot: dir, protocols: ['tcp'] })).rejects.toMatchObject({ code: 'EISDIR' });
   });
+
+  describe('a FIFO or a device in place of a file', () => {
+    // Each would block the open or never end: read in a child, so a regression fails by timeout, not by hanging vitest.
+    const read = (dir: string) => {
+      const o = JSON.stringify({ procRoot: dir, protocols: ['tcp'] });
+      const script = `const s = require(${JSON.stringify(path.resolve('dist/index.js'))});
+        const r = (f) => { try { return f(); } catch (e) { return { code: e.code, message: e.message }; } };
+        s.snapshot(${o}).then((t) => t.length, (e) => ({ code: e.code, message: e.message })).then((async) =>
+          console.log(JSON.stringify([r(() => s.snapshotSync(${o}).length), async, r(() => s.countStatesSync(${o}).LISTEN)])));`;
+      return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }));
+    };
+    const withNode = (name: string, make: (at: string) => void, files: Record<string, string> = {}) => {
+      const dir = tables(files);
+      make(path.join(dir, name));
+      return dir;
+    };
+
+    it.each([
+      ['a FIFO', (at: string) => execFileSync('mkfifo', [at])],
+      ['/dev/zero', (at: string) => fs.symlinkSync('/dev/zero', at)],
+    ])('rejects %s as a table with EINVAL, sync and async', (_what, make) => {
+      const dir = withNode('tcp', make);
+      const err = { code: 'EINVAL', message: `open ${dir}/tcp: not a regular file` };
+      expect(read(dir)).toEqual([err, err, err]);
+    });
+
+    it.each([
+      ['a FIFO', (at: string) => execFileSync('mkfifo', [at])],
+      ['/dev/zero', (at: string) => fs.symlinkSync('/dev/zero', at)],
+    ])('takes %s as sockstat for no hint, and reads the table', (_what, make) => {
+      const dir = withNode('sockstat', make, { tcp: HEADER + GOOD });
+      expect(read(dir)).toEqual([1, 1, 1]);
+    });
+  });
 });
 
 describe('corrupted recordings', () => {
