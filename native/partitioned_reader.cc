@@ -85,9 +85,8 @@ void PartitionedReader::learn_costs(const DumpRequest& req, const partition::Spl
   learned_[shape(req)].costs.learn(split, ms, hists);
 }
 
-// Runs dump(i) for i < k on the pinned threads; the first error wins.
+// Runs dump(i) for i < k on the pinned threads (read() has started them); the first error wins.
 Error PartitionedReader::run_parts(size_t k, const std::function<Error(size_t)>& dump) {
-  if (!pool_) pool_ = std::make_unique<PinnedPool>(cpus_);
   std::vector<Error> errs(k);
   Error e = pool_->run(k, [&](size_t i) {
     try {
@@ -157,6 +156,11 @@ Error PartitionedReader::read(uint32_t asked, int fd, const DumpRequest& req, Du
   size_t k = choose(asked, req);
   std::unique_lock<std::mutex> pool_lock(pool_m_, std::defer_lock);
   if (k > 1 && !pool_lock.try_lock()) k = 1;
+  if (k > 1) {
+    // Threads the system refuses (a pids limit) mean fewer partitions, down to the single dump.
+    if (!pool_) pool_ = std::make_unique<PinnedPool>(cpus_);
+    if ((k = pool_->start(k)) < 2) k = 1;
+  }
   used = static_cast<uint32_t>(k);
   bool learning = req.ports.empty() && (asked >= 2 || (asked == 0 && auto_k_ > 1));
   partition::PortHistogram h;

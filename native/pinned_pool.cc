@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <system_error>
 
 #include "errno_name.h"
@@ -31,19 +32,18 @@ PinnedPool::~PinnedPool() {
   for (std::thread& t : threads_) t.join();
 }
 
-Error PinnedPool::grow(size_t k) {
+size_t PinnedPool::start(size_t k) {
   try {
     // round_ changes only in run(), our caller: a new thread waits for the next round.
     while (threads_.size() < k) threads_.emplace_back(&PinnedPool::loop, this, threads_.size(), round_);
   } catch (const std::system_error& e) {
-    int errnum = e.code().value();
-    return Error{errnum, errno_name(errnum), "pthread_create", "starting a partition thread"};
+    start_errno_ = e.code().value();
   }
-  return {};
+  return std::min(k, threads_.size());
 }
 
 Error PinnedPool::run(size_t k, const std::function<void(size_t)>& task) {
-  if (Error e = grow(k)) return e;
+  if (start(k) < k) return Error{start_errno_, errno_name(start_errno_), "pthread_create", "starting a partition thread"};
   std::unique_lock<std::mutex> lock(m_);
   task_ = &task, active_ = pending_ = k, ++round_;
   wake_.notify_all();

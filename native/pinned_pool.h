@@ -26,14 +26,16 @@ class PinnedPool {
   PinnedPool(const PinnedPool&) = delete;
   PinnedPool& operator=(const PinnedPool&) = delete;
 
-  // Runs task(0) .. task(k-1), each on its own thread, and returns when all have returned.
-  // Starts threads up to k first. One caller at a time (the owner serializes).
+  // Starts threads up to k and says how many there are, at most k: fewer when the system
+  // refuses one (EAGAIN, as under a pids cgroup's limit). One caller at a time, as run().
+  size_t start(size_t k);
+  // Runs task(0) .. task(k-1), each on its own thread, and returns when all have returned;
+  // an error when k threads cannot be had. One caller at a time (the owner serializes).
   Error run(size_t k, const std::function<void(size_t)>& task);
   // Threads whose pinning failed (they run unpinned); pinning is an optimisation only.
   size_t unpinned() const;
 
  private:
-  Error grow(size_t k);
   void loop(size_t index, uint64_t seen);
   void pin(size_t index);
 
@@ -45,6 +47,7 @@ class PinnedPool {
   size_t active_ = 0;    // threads 0..active_-1 take part in this round
   size_t pending_ = 0;   // of those, still working
   size_t unpinned_ = 0;
+  int start_errno_ = 0;  // why the last thread that could not start did not
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };

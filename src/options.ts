@@ -36,7 +36,8 @@ export interface ReadOptions {
    * the process may use (at most 4) once the previous read of the same tables and states had
    * 8000 sockets or more; `1` always takes one dump; a number from 2 forces that many. A read
    * with `localPort` or `remotePort` always takes one dump. Only `'auto'` lets `countStates`
-   * take ESTABLISHED from the kernel's counter (see `countStates`). @default 'auto'
+   * take ESTABLISHED from the kernel's counter (see `countStates`). Where threads cannot be
+   * started (a pids limit), fewer parts run, down to one. @default 'auto'
    */
   partitions?: number | 'auto';
 }
