@@ -14,7 +14,8 @@
 namespace sockscope::netns {
 
 Error run_in(const std::string& path, const std::function<Error()>& read) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO given as the namespace must not block the open (setns then refuses it).
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return path_syscall_error("open", path);
   Error err;
   std::exception_ptr thrown;  // an exception must not end a std::thread (terminate): carried back

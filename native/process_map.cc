@@ -39,7 +39,7 @@ uint32_t socket_inode(const char* link, ssize_t len) {
 }
 
 std::string read_comm(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block: it reads as no name
   if (fd < 0) return "";
   char buf[64];  // comm is at most TASK_COMM_LEN (16) bytes
   ssize_t n = read(fd, buf, sizeof buf);

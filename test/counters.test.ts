@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { keyCounters, netstatCounters, netstatCountersSync, sockstat, SockscopeError } from '../dist/index.js';
+import { ATTEMPT, inChild } from './helpers/child.js';
 
 const dirs: string[] = [];
 function files(contents: Record<string, string>): string {
@@ -81,16 +82,12 @@ describe('netstatCounters', () => {
 
   it('refuses a FIFO or /dev/zero as a counter file with EINVAL, and does not block on it', () => {
     // In a child, so that a regression fails by timeout instead of hanging the suite.
-    const lib = JSON.stringify(path.resolve('dist/index.js'));
     for (const make of [(at: string) => execFileSync('mkfifo', [at]), (at: string) => fs.symlinkSync('/dev/zero', at)]) {
       const dir = files({ netstat: NETSTAT });
       make(path.join(dir, 'snmp'));
       const o = JSON.stringify({ procRoot: dir });
-      const script = `const s = require(${lib}); const e = (x) => ({ code: x.code, errno: x.errno, message: x.message });
-        let sync; try { s.netstatCountersSync(${o}); } catch (x) { sync = e(x); }
-        Promise.all([s.netstatCounters(${o}).catch(e), s.readTcpCounters(${o}).catch(e)])
-          .then((r) => console.log(JSON.stringify([sync, ...r])));`;
-      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }));
+      const out = inChild(`${ATTEMPT} return [await attempt(() => s.netstatCountersSync(${o})), await attempt(() => s.netstatCounters(${o})),
+        await attempt(() => s.readTcpCounters(${o}))];`);
       const expected = { code: 'EINVAL', errno: -22, message: `open ${dir}/snmp: not a regular file` };
       expect(out).toEqual([expected, expected, expected]);
     }

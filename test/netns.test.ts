@@ -1,11 +1,13 @@
 // netns: a namespace made by the test, read from outside it by path (setns on a native thread)
 // and by pid (/proc/PID/net); the calling threads never change namespace.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readlinkSync, rmdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs, { existsSync, readlinkSync, rmdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { countStates, countStatesSync, snapshot, snapshotSync, TCP_STATES } from '../dist/index.js';
+import { ATTEMPT, inChild } from './helpers/child.js';
 import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from './helpers/netns.js';
 import { countBy, endpointKey, parseSs, type PeerRow } from './helpers/peers.js';
 import { connectedPair, type Pair } from './helpers/sockets.js';
@@ -126,5 +128,21 @@ describe('netns option', () => {
     expect(() => snapshotSync({ netns: '/nonexistent-sockscope' })).toThrow(
       expect.objectContaining({ code: 'ENOENT', syscall: 'open', message: 'open /nonexistent-sockscope: No such file or directory' }),
     );
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('refuses a FIFO or a plain file as the namespace with EINVAL from setns, and does not block on it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockscope-netns-'));
+    try {
+      execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+      fs.writeFileSync(path.join(dir, 'file'), '');
+      for (const file of ['fifo', 'file']) {
+        const o = JSON.stringify({ netns: path.join(dir, file) });
+        const out = inChild(`${ATTEMPT} return [await attempt(() => s.snapshotSync(${o})), await attempt(() => s.countStates(${o}))];`);
+        const expected = { code: 'EINVAL', errno: -22, message: `setns ${dir}/${file}: Invalid argument` };
+        expect(out).toEqual([expected, expected]);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
   });
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { snapshotSync, countStatesSync, snapshot, SockscopeError } from '../dist/index.js';
+import { ATTEMPT, inChild } from './helpers/child.js';
 
 const HEADER =
   '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
@@ -64,20 +65,16 @@ describe('well-formed but unusual tables', () => {
   });
 
   describe('a sockstat that claims billions of sockets', () => {
+    type Listed = { state: string; localPort: number };
     const HUGE = 'sockets: used 1\nTCP: inuse 99999999999 orphan 0 tw 99999999999 alloc 1 mem 0\n';
-    /** Runs `body` in a child node (optionally with `ulimit -v kib`), `s` the library; its output parsed. */
-    const child = (body: string, kib?: number) => {
-      const script = `const s = require(${JSON.stringify(path.resolve('dist/index.js'))});
-        const vm = (k) => Number(require('fs').readFileSync('/proc/self/status', 'utf8').match(new RegExp(k + ':\\\\s+(\\\\d+)'))[1]);
-        (async () => console.log(JSON.stringify(await (async () => { ${body} })())))();`;
-      const limit = kib ? `ulimit -v ${kib} && ` : '';
-      return JSON.parse(execFileSync('sh', ['-c', `${limit}exec "$0" -e "$1"`, process.execPath, script], { encoding: 'utf8' }));
-    };
+    const VM = `const vm = (k) => Number(require('fs').readFileSync('/proc/self/status', 'utf8').match(new RegExp(k + ':\\\\s+(\\\\d+)'))[1]);`;
+    /** Runs `body` in a child node (optionally with `ulimit -v kib`), `s` the library and `vm(field)` its /proc status. */
+    const child = <T>(body: string, kib?: number) => inChild<T>(VM + body, { shell: kib ? `ulimit -v ${kib}` : '' });
 
     it('sizes the columns by the table file beside it, not by the claim', () => {
       const dir = tables({ tcp: HEADER + GOOD, sockstat: HUGE });
       const o = JSON.stringify({ procRoot: dir, protocols: ['tcp'] });
-      const [rows, grownKiB] = child(`const before = vm('VmSize'); const t = s.snapshotSync(${o});
+      const [rows, grownKiB] = child<[unknown[], number]>(`const before = vm('VmSize'); const t = s.snapshotSync(${o});
         return [t.toArray(), vm('VmPeak') - before];`);
       expect(rows).toEqual(snapshotSync({ procRoot: tables({ tcp: HEADER + GOOD }), protocols: ['tcp'] }).toArray());
       expect(grownKiB).toBeLessThan(256 << 10); // the claim's 2^24 rows would map ~1 GiB
@@ -91,15 +88,15 @@ describe('well-formed but unusual tables', () => {
       await once(server, 'listening');
       const port = (server.address() as net.AddressInfo).port;
       try {
-        const baseKiB: number = child(`return vm('VmSize');`);
+        const baseKiB = child<number>(`return vm('VmSize');`);
         // A sanitizer's shadow maps terabytes up front: no address-space limit can be set around it.
         if (baseKiB > 64 << 20) {
           console.warn(`skipped: the child maps ${baseKiB} KiB from its start (a sanitizer build)`);
           ctx.skip();
         }
         const o = JSON.stringify({ procRoot: dir, protocols: ['tcp'] });
-        const listening = (rows: { state: string; localPort: number }[]) => rows.some((r) => r.state === 'LISTEN' && r.localPort === port);
-        const [sync, async, listeners] = child(`const f = (t) => t.toArray().map((r) => ({ state: r.state, localPort: r.localPort }));
+        const listening = (rows: Listed[]) => rows.some((r) => r.state === 'LISTEN' && r.localPort === port);
+        const [sync, async, listeners] = child<[Listed[], Listed[], number]>(`const f = (t) => t.toArray().map((r) => ({ state: r.state, localPort: r.localPort }));
           return [f(s.snapshotSync(${o})), f(await s.snapshot(${o})), s.countStatesSync(${o}).LISTEN];`, baseKiB + (512 << 10));
         expect(listening(sync)).toBe(true);
         expect(listening(async)).toBe(true);
@@ -159,14 +156,11 @@ describe('malformed tables', () => {
   });
 
   describe('a FIFO or a device in place of a file', () => {
-    // Each would block the open or never end: read in a child, so a regression fails by timeout, not by hanging vitest.
+    // Each would block the open or never end: read in a child, which fails by timeout if it hangs.
     const read = (dir: string) => {
       const o = JSON.stringify({ procRoot: dir, protocols: ['tcp'] });
-      const script = `const s = require(${JSON.stringify(path.resolve('dist/index.js'))});
-        const r = (f) => { try { return f(); } catch (e) { return { code: e.code, message: e.message }; } };
-        s.snapshot(${o}).then((t) => t.length, (e) => ({ code: e.code, message: e.message })).then((async) =>
-          console.log(JSON.stringify([r(() => s.snapshotSync(${o}).length), async, r(() => s.countStatesSync(${o}).LISTEN)])));`;
-      return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }));
+      return inChild(`${ATTEMPT} return [await attempt(() => s.snapshotSync(${o}).length), await attempt(async () => (await s.snapshot(${o})).length),
+        await attempt(() => s.countStatesSync(${o}).LISTEN)];`);
     };
     const withNode = (name: string, make: (at: string) => void, files: Record<string, string> = {}) => {
       const dir = tables(files);
@@ -179,7 +173,7 @@ describe('malformed tables', () => {
       ['/dev/zero', (at: string) => fs.symlinkSync('/dev/zero', at)],
     ])('rejects %s as a table with EINVAL, sync and async', (_what, make) => {
       const dir = withNode('tcp', make);
-      const err = { code: 'EINVAL', message: `open ${dir}/tcp: not a regular file` };
+      const err = { code: 'EINVAL', errno: -22, message: `open ${dir}/tcp: not a regular file` };
       expect(read(dir)).toEqual([err, err, err]);
     });
 

@@ -1,12 +1,13 @@
 // Socket owners (processes: true, list -p): the pid, fd and command of each socket's holders,
 // equal to what ss -p shows; processes that cannot be read are skipped and counted, never fatal.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { snapshot, snapshotSync, SockscopeError, type SocketOwner } from '../dist/index.js';
+import { inChild } from './helpers/child.js';
 import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from './helpers/netns.js';
 import { endpointKey } from './helpers/peers.js';
 import { connectedPair, type Pair } from './helpers/sockets.js';
@@ -123,6 +124,21 @@ describe('process scan', () => {
       expect(table.processScan).toEqual({ scanned: 2, skipped: 1 });
       const owned = table.toArray().filter((r) => r.owners!.length > 0);
       expect(owned.map((r) => [r.inode, r.owners])).toEqual([[777262, [{ pid: 100, fd: 3, command: 'fake' }]]]);
+    } finally {
+      rmSync(root, { recursive: true });
+    }
+  });
+
+  it('takes a FIFO as a process\'s comm for no name, without blocking on it', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'sockscope-proc-'));
+    try {
+      mkdirSync(path.join(root, '100/fd'), { recursive: true });
+      symlinkSync('socket:[777262]', path.join(root, '100/fd/3'));
+      execFileSync('mkfifo', [path.join(root, '100/comm')]);
+      const o = JSON.stringify({ procRoot: recorded, processes: true, processRoot: root });
+      // In a child, which fails by timeout if the read blocks.
+      const owners = inChild(`return s.snapshotSync(${o}).toArray().flatMap((r) => r.owners.map((w) => [r.inode, w]));`);
+      expect(owners).toEqual([[777262, { pid: 100, fd: 3, command: '' }]]);
     } finally {
       rmSync(root, { recursive: true });
     }
