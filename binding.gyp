@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/column_arena.cc",
+        "native/cpu_quota.cc",
         "native/curr_estab.cc",
         "native/netlink_parse.cc",
         "native/netlink_reader.cc",

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <new>
+
+#include "cpu_quota.h"
 
 namespace sockscope {
 namespace {
@@ -51,6 +54,8 @@ PartitionedReader::PartitionedReader() : estab_(meaning_here()) {
   Error err;
   cpus_ = allowed_cpus(err);  // on failure: no CPU list, so `auto` keeps to one dump
   auto_k_ = std::max<size_t>(1, std::min(cpus_.size(), kMaxAutoPartitions));
+  // No more parts than the cgroup's quota grants CPUs (rounded: 1.5 CPUs still gain from two).
+  if (double quota = cgroup_cpu_limit(); quota > 0) auto_k_ = std::min(auto_k_, std::max<size_t>(1, std::lround(quota)));
 }
 
 size_t PartitionedReader::choose(uint32_t asked, const DumpRequest& req) {

@@ -31,7 +31,7 @@ class PartitionedReader {
  public:
   PartitionedReader();
 
-  // asked: 0 = auto (K = min(CPUs allowed, kMaxAutoPartitions) once the previous read of this
+  // asked: 0 = auto (K = min(CPUs allowed, the cgroup's CPU quota, kMaxAutoPartitions) once the previous read of this
   // shape had kPartitionMinRows rows), 1 = one dump, K >= 2 = K partitions whatever the size.
   // A request with its own port filter always takes one dump. used = the K that ran.
   // rows_hint: the rows expected (sockstat's count), for a shape not read before; 0 unknown.

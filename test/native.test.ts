@@ -15,7 +15,8 @@ function build(name: string): string {
   execFileSync('g++', [
     '-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', `-I${root}/native`,
     `${root}/native/netlink_reader.cc`, `${root}/native/netlink_parse.cc`, `${root}/native/partition.cc`,
-    `${root}/native/pinned_pool.cc`, `${root}/native/column_arena.cc`, `${root}/native/curr_estab.cc`, `${root}/test/native/${name}.cc`, '-pthread', '-o', exe,
+    `${root}/native/pinned_pool.cc`, `${root}/native/column_arena.cc`, `${root}/native/curr_estab.cc`,
+    `${root}/native/cpu_quota.cc`, `${root}/test/native/${name}.cc`, '-pthread', '-o', exe,
   ]);
   return exe;
 }
@@ -35,6 +36,7 @@ describe('native readers (C++)', () => {
     ['netlink_test', 'netlink parser: recorded dumps, truncated, misaligned and corrupt messages, bytecode', 100, [join(root, 'test/fixtures/netlink')]],
     ['partition_test', 'partitions: splits from a port histogram, merges without duplicates, the pinned pool', 30, []],
     ['column_arena_test', 'column region: carved, spilled to the heap when outgrown, reserved only for large tables', 10, []],
+    ['cpu_quota_test', 'cgroup CPU quota: v2 and v1, nested, container mounts, missing and hostile files', 20, []],
     ['curr_estab_test', 'ESTABLISHED counter: CurrEstab parsed from real, cut and hostile snmp text; when it is trusted', 30, []],
   ];
   for (const [name, what, least, args] of programs) {

@@ -1,22 +1,23 @@
-// Under a pids limit that refuses new threads (a container's pids.max), reads go on with fewer
-// threads: /proc without its read-ahead, netlink with fewer partitions, down to the single dump.
+// A container's limits, made with real cgroups: under a pids limit that refuses new threads,
+// reads go on with fewer threads (/proc without its read-ahead, netlink with fewer partitions,
+// down to the single dump); under a CPU quota, `auto` makes no more partitions than it grants.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { HAS_NETNS, ROOT } from './helpers/netns.js';
 import { HEADER, listenLine, procDir } from './helpers/proc-dir.js';
 
-// A pids cgroup this test may make: v1's own hierarchy, or v2's when it has the controller.
-function pidsRoot(): string | undefined {
+// Where this test may make a cgroup of `controller`: v1's own hierarchy, or v2's when it has the
+// controller for its children.
+function cgroupRoot(controller: 'pids' | 'cpu', v1File: string): string | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  for (const dir of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup']) {
-    const v1 = fs.existsSync(path.join(dir, 'pids.max')) || fs.existsSync(path.join(dir, 'tasks'));
-    const v2 = fs.existsSync(path.join(dir, 'cgroup.subtree_control')) && fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8').includes('pids');
-    if ((dir.endsWith('/pids') && v1) || v2) return dir;
-  }
-  return undefined;
+  const v1 = `/sys/fs/cgroup/${controller}`;
+  if (fs.existsSync(path.join(v1, v1File))) return v1;
+  const control = '/sys/fs/cgroup/cgroup.subtree_control';
+  return fs.existsSync(control) && fs.readFileSync(control, 'utf8').split(/\s+/).includes(controller) ? '/sys/fs/cgroup' : undefined;
 }
 
 // A child in its own namespace, so its table holds only its own sockets. It opens a listener and
@@ -62,7 +63,14 @@ const rows = (t) => t.toArray().map((r) => [r.state, r.localPort, r.remotePort].
 })();
 `;
 
-const root = pidsRoot();
+/** Runs `script` (argv: the project root, then `args`) with node in a namespace of its own. */
+function inNetns(script: string, args: string[]): string {
+  return execFileSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, '-e', script, ROOT, ...args], {
+    encoding: 'utf8', timeout: 60_000,
+  });
+}
+
+const root = cgroupRoot('pids', 'tasks'); // v1's root cgroup has no pids.max of its own
 const why = !root ? 'no writable pids cgroup (needs root and the pids controller)' : !HAS_NETNS ? 'no private network namespaces' : '';
 
 describe.skipIf(why)('a pids limit that refuses new threads', () => {
@@ -71,10 +79,7 @@ describe.skipIf(why)('a pids limit that refuses new threads', () => {
     const big = procDir({ tcp: HEADER + Array.from({ length: 60_000 }, (_, i) => listenLine(i, 1024 + (i % 60_000), i + 1)).join('') });
     const cgroup = fs.mkdtempSync(path.join(root!, 'sockscope-test-'));
     try {
-      const text = execFileSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, '-e', CHILD, ROOT, cgroup, big], {
-        encoding: 'utf8', timeout: 60_000,
-      });
-      const out = JSON.parse(text);
+      const out = JSON.parse(inNetns(CHILD, [cgroup, big]));
       expect(out.proc).toEqual([60_000, 60_000]);
       expect(out.procRefused).toBeGreaterThan(0); // the read-ahead thread was refused, and the reads went on
       expect(out.single).toHaveLength(101); // the listener and 50 connections, both ends
@@ -92,4 +97,56 @@ describe.skipIf(why)('a pids limit that refuses new threads', () => {
   });
 });
 
-if (why) console.warn(`thread-limit: skipped: ${why}`);
+if (why) console.warn(`cgroup-limits: pids: skipped: ${why}`);
+
+// Joins `cgroup` (when given) before the library loads, opens 4500 connections, reads twice
+// (the second read's `auto` knows the table's size) and prints how many partitions it ran.
+const QUOTA_CHILD = `
+const fs = require('fs'), net = require('net');
+const cgroup = process.argv[2];
+if (cgroup) fs.writeFileSync(cgroup + '/cgroup.procs', String(process.pid));
+const s = require(process.argv[1] + '/dist/index.js');
+(async () => {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const sockets = [];
+  for (let i = 0; i < 4500; i += 500) {
+    sockets.push(...(await Promise.all(Array.from({ length: 500 }, () => new Promise((r) => {
+      const c = net.connect(server.address().port, '127.0.0.1', () => r(c));
+    })))));
+  }
+  const first = await s.snapshot();
+  const second = await s.snapshot();
+  console.log(JSON.stringify({ rows: second.length, first: first.dump.partitions, second: second.dump.partitions }));
+  sockets.forEach((c) => c.destroy());
+  server.close();
+})();
+`;
+
+const cpuRoot = cgroupRoot('cpu', 'cpu.cfs_quota_us');
+const whyCpu = !cpuRoot ? 'no writable cpu cgroup (needs root and the cpu controller)' : !HAS_NETNS ? 'no private network namespaces' : '';
+
+describe.skipIf(whyCpu)('a CPU quota', () => {
+  it('caps the partitions of `auto` at the CPUs the cgroup grants', () => {
+    const cgroup = fs.mkdtempSync(path.join(cpuRoot!, 'sockscope-test-'));
+    try {
+      if (fs.existsSync(path.join(cgroup, 'cpu.cfs_quota_us'))) {
+        fs.writeFileSync(path.join(cgroup, 'cpu.cfs_period_us'), '100000');
+        fs.writeFileSync(path.join(cgroup, 'cpu.cfs_quota_us'), '100000');
+      } else {
+        fs.writeFileSync(path.join(cgroup, 'cpu.max'), '100000 100000');
+      }
+      const capped = JSON.parse(inNetns(QUOTA_CHILD, [cgroup]));
+      const free = JSON.parse(inNetns(QUOTA_CHILD, ['']));
+      expect(capped.rows).toBeGreaterThanOrEqual(9001); // the listener and 4500 connections, both ends
+      expect(capped.second).toBe(1);
+      const cores = Math.min(availableParallelism(), 4);
+      expect(free.second).toBe(cores); // the same read outside the quota: K = the cores
+      if (cores < 2) console.warn('cgroup-limits: one core only: the quota cannot be told from the core count here');
+    } finally {
+      fs.rmdirSync(cgroup);
+    }
+  });
+});
+
+if (whyCpu) console.warn(`cgroup-limits: cpu: skipped: ${whyCpu}`);
