@@ -25,6 +25,9 @@ struct Request {
   // The environment's partition threads and learned splits; shared so that a read still
   // running when the environment goes away keeps them alive until it ends.
   std::shared_ptr<PartitionedReader> parts;
+  // Whether to split: not inside another namespace, where the threads of `parts` are not.
+  bool split = false;
+  PartitionedReader* splitter() const { return split ? parts.get() : nullptr; }
 };
 
 Source source_of(const std::string& s) {
@@ -224,7 +227,7 @@ struct ReadJob {
   void run() {
     err = guarded([&] {
       return in_namespace(req, [&] {
-        Error e = read_table(req.read, table, outcome, req.parts.get());
+        Error e = read_table(req.read, table, outcome, req.splitter());
         // Right after the table, on the same thread: the fewer sockets closed in between, the better.
         if (!e && req.processes) e = procs::scan_owners(table.inode, req.process_root, owners);
         return e;
@@ -251,7 +254,7 @@ struct CountJob {
   ReadOutcome outcome;
   Error err;
   void run() {
-    err = guarded([&] { return in_namespace(req, [&] { return count_states(req.read, counts, outcome, req.parts.get()); }); });
+    err = guarded([&] { return in_namespace(req, [&] { return count_states(req.read, counts, outcome, req.splitter(), &req.parts->established_counter()); }); });
   }
   Napi::Value result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);
@@ -269,7 +272,8 @@ Request request_of(const Napi::CallbackInfo& info) {
   Request r = parse_request(info[0].As<Napi::Object>());
   // Partition threads live in the caller's namespace, and a netlink socket belongs to the
   // namespace of the thread that opens it: a read inside another namespace takes one dump.
-  if (r.netns.empty()) r.parts = partitioned_reader(info.Env());
+  r.parts = partitioned_reader(info.Env());
+  r.split = r.netns.empty();
   return r;
 }
 

@@ -68,6 +68,7 @@ struct NetlinkRead {
   const ReadRequest& req;
   netlink::DumpRequest dump;
   PartitionedReader* parts;
+  estab::Trust* trust;  // counts: whether ESTABLISHED may come from the counter (null: never)
   netlink::DumpStats st;
   uint32_t k = 1;
   bool counter_used = false;  // ESTABLISHED came from Tcp CurrEstab
@@ -88,9 +89,8 @@ struct NetlinkRead {
     out.fill(0);
     if (req.replay_file.empty()) {
       return with_diag_socket([&](int fd) {
-        if (!parts) return netlink::count_states(fd, dump, out, &st);
         std::string snmp = counter_file();
-        return snmp.empty() ? parts->count_states(req.partitions, fd, dump, out, st, k) : count_with_counter(fd, snmp, out);
+        return snmp.empty() ? count_dump(fd, req.partitions, dump, out) : count_with_counter(fd, snmp, out);
       });
     }
     SocketTable t;
@@ -108,33 +108,39 @@ struct NetlinkRead {
     return netlink::replay(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), dump, out, &st);
   }
 
+  // One count: in partitions as `asked` says where there are partition threads, else one dump.
+  Error count_dump(int fd, uint32_t asked, const netlink::DumpRequest& r, StateCounts& out) {
+    return parts ? parts->count_states(asked, fd, r, out, st, k) : netlink::count_states(fd, r, out, &st);
+  }
+
   // The snmp file of the namespace this thread reads, when ESTABLISHED may come from its
-  // counter: an `auto` count of every TCP state of both families, in the caller's namespace.
+  // counter: an `auto` count of every TCP state of both families, in the caller's namespace or
+  // in the one a namespace read joined (whose proc_root is this thread's own).
   std::string counter_file() const {
     bool whole_tcp = dump.tables == (1 << kTcp | 1 << kTcp6) && dump.states == kAllStates && dump.ports.empty();
-    return req.partitions == 0 && whole_tcp && req.proc_root == kProcNet ? std::string(netns::kThreadProcNet) + "/snmp" : "";
+    bool here = req.proc_root == kProcNet || req.proc_root == netns::kThreadProcNet;
+    return trust && req.partitions == 0 && whole_tcp && here ? std::string(netns::kThreadProcNet) + "/snmp" : "";
   }
 
   // The other states dumped and ESTABLISHED from the counter, once a full count has shown the
   // counter right; else a full count, checked against the counter read before and after it.
   Error count_with_counter(int fd, const std::string& snmp, StateCounts& out) {
-    estab::Trust& trust = parts->established_counter();
     uint64_t before = 0, after = 0;
-    if (trust.use_counter() && !estab::read_curr_estab(snmp, before)) {
+    if (trust->use_counter() && !estab::read_curr_estab(snmp, before)) {
       netlink::DumpRequest others = dump;
       others.states &= ~(StateMask{1} << kEstablished);
       // One dump: it still walks the whole hash, and with 15% of the rows the walk dominates
       // (100k sockets: 21.0 ms alone, 22.8 ms in two parts).
-      Error e = parts->count_states(1, fd, others, out, st, k);
+      Error e = count_dump(fd, 1, others, out);
       uint64_t est = 0;
-      if (e || estab::established(trust.meaning(), before, out, est)) {
+      if (e || estab::established(trust->meaning(), before, out, est)) {
         out[kEstablished] = est, counter_used = !e;
         return e;
       }
     }
     bool have_before = !estab::read_curr_estab(snmp, before);
-    Error e = parts->count_states(0, fd, dump, out, st, k);
-    if (!e && have_before && !estab::read_curr_estab(snmp, after)) trust.check(before, after, out);
+    Error e = count_dump(fd, 0, dump, out);
+    if (!e && have_before && !estab::read_curr_estab(snmp, after)) trust->check(before, after, out);
     return e;
   }
 
@@ -159,10 +165,10 @@ void note(const NetlinkRead& nl, ReadOutcome& o) {
 // Netlink first; /proc when the request allows it and netlink is not there. The extensions,
 // the replay and the recording exist only on netlink, so a request for them never falls back.
 template <typename Netlink, typename Proc>
-Error dispatch(const ReadRequest& req, ReadOutcome& o, PartitionedReader* parts, Netlink&& read, Proc&& pr) {
+Error dispatch(const ReadRequest& req, ReadOutcome& o, PartitionedReader* parts, estab::Trust* counter, Netlink&& read, Proc&& pr) {
   o = ReadOutcome{};
   if (req.source == Source::kProc) return pr();
-  NetlinkRead nl{req, to_netlink(req), parts, {}};
+  NetlinkRead nl{req, to_netlink(req), parts, counter, {}};
   Error e = read(nl);
   if (!e) {
     note(nl, o);
@@ -187,14 +193,14 @@ bool netlink_unavailable(const Error& e) {
 }
 
 Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& o, PartitionedReader* parts) {
-  return dispatch(req, o, parts, [&](NetlinkRead& nl) { return nl.table(out); }, [&] {
+  return dispatch(req, o, parts, nullptr, [&](NetlinkRead& nl) { return nl.table(out); }, [&] {
     out = SocketTable{};
     return proc::read_tables(to_proc(req), out);
   });
 }
 
-Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& o, PartitionedReader* parts) {
-  return dispatch(req, o, parts, [&](NetlinkRead& nl) { return nl.counts(out); }, [&] {
+Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& o, PartitionedReader* parts, estab::Trust* counter) {
+  return dispatch(req, o, parts, counter, [&](NetlinkRead& nl) { return nl.counts(out); }, [&] {
     out.fill(0);
     return proc::count_states(to_proc(req), out);
   });

@@ -42,12 +42,18 @@ struct ReadOutcome {
 };
 
 class PartitionedReader;
+namespace estab {
+class Trust;
+}
 
 // parts (may be null: always one dump) holds the partition threads and what reads learn.
+// counter (may be null: never) says whether an `auto` count of every TCP state may take
+// ESTABLISHED from the kernel's counter; its meaning is the kernel's, the same in every
+// namespace, so a read inside another namespace (which takes one dump) shares it.
 Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& outcome,
                  PartitionedReader* parts = nullptr);
 Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& outcome,
-                   PartitionedReader* parts = nullptr);
+                   PartitionedReader* parts = nullptr, estab::Trust* counter = nullptr);
 
 // True for the errors that mean "netlink sock_diag is not available here", not "it failed".
 bool netlink_unavailable(const Error& e);

@@ -6,7 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { binding } from '../dist/binding.js';
 import { countStates, countStatesSync, snapshot, snapshotSync, TCP_STATES } from '../dist/index.js';
+import { toNativeRequest } from '../dist/options.js';
+import { toStateCounts } from '../dist/states.js';
 import { ATTEMPT, inChild } from './helpers/child.js';
 import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from './helpers/netns.js';
 import { countBy, endpointKey, parseSs, type PeerRow } from './helpers/peers.js';
@@ -72,6 +75,18 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ip') || !hasCommand('ss') || !hasComm
         });
       }
     }
+
+    it('counts ESTABLISHED from that namespace\'s own counter once a full count there agreed', async () => {
+      // This suite's namespace holds other sockets: a counter read in the wrong one would show.
+      const count = () => binding().count(toNativeRequest({ netns: PATH }, 'countStatesSync'));
+      let c = count();
+      for (let i = 0; i < 20 && !c.dump!.establishedCounter; i++) c = count();
+      expect(c.dump!.establishedCounter, 'trusted after a quiet full count').toBe(true);
+      expect(c.dump!.partitions).toBe(1);
+      expect(toStateCounts(c.counts)).toEqual(expected());
+      expect(expected().CLOSE_WAIT).toBeGreaterThan(0); // which the counter holds too since Linux 6.10
+      expect(await countStates({ netns: PATH })).toEqual(expected());
+    });
 
     it('gives a listener\'s backlog from another namespace over netlink', () => {
       const listeners = snapshotSync({ source: 'netlink', netns: PATH, states: ['LISTEN'] }).toArray();
