@@ -25,9 +25,8 @@ struct Request {
   // The environment's partition threads and learned splits; shared so that a read still
   // running when the environment goes away keeps them alive until it ends.
   std::shared_ptr<PartitionedReader> parts;
-  // Whether to split: not inside another namespace, where the threads of `parts` are not.
-  bool split = false;
-  PartitionedReader* splitter() const { return split ? parts.get() : nullptr; }
+  // Who splits a dump: none inside another namespace, where the threads of `parts` are not.
+  PartitionedReader* splitter() const { return netns.empty() ? parts.get() : nullptr; }
 };
 
 Source source_of(const std::string& s) {
@@ -271,9 +270,9 @@ std::shared_ptr<PartitionedReader> partitioned_reader(Napi::Env env);
 Request request_of(const Napi::CallbackInfo& info) {
   Request r = parse_request(info[0].As<Napi::Object>());
   // Partition threads live in the caller's namespace, and a netlink socket belongs to the
-  // namespace of the thread that opens it: a read inside another namespace takes one dump.
+  // namespace of the thread that opens it: a read inside another namespace takes one dump
+  // (splitter()), though it shares the counter's trust.
   r.parts = partitioned_reader(info.Env());
-  r.split = r.netns.empty();
   return r;
 }
 
