@@ -270,7 +270,8 @@ int read_some(int fd, std::vector<char>& buf, size_t& have, bool& eof) {
 template <typename Sink>
 Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& missing, uint64_t expected_rows) {
   int fd;
-  if (Error e = open_input(path, fd)) {
+  struct stat st;
+  if (Error e = open_input(path, fd, st)) {
     missing = e.errnum == ENOENT;
     return e;
   }
@@ -281,8 +282,7 @@ Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& miss
   // A small table ends within the head: no thread is started for it.
   while (!eof && !errnum && have < kHeadBytes) errnum = read_some(fd, buf, have, eof);
   // A file of the size of a fixture's says how long it is; /proc's say 0 (their sockstat tells).
-  struct stat st;
-  if (fstat(fd, &st) == 0 && st.st_size > 0) expected_rows = std::max<uint64_t>(expected_rows, st.st_size / kRowBytes);
+  if (st.st_size > 0) expected_rows = std::max<uint64_t>(expected_rows, st.st_size / kRowBytes);
   std::unique_ptr<ReadAhead> ahead;
   if (!eof && !errnum && expected_rows >= kReadAheadRows) {
     try {

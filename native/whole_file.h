@@ -18,12 +18,11 @@ namespace sockscope {
 // Opens `path` for reading, refusing what is neither a regular file (as /proc's are) nor a
 // directory (whose read fails with EISDIR): a FIFO would block the open, or the reads, for as
 // long as no one writes to it, and a device such as /dev/zero never ends. O_NONBLOCK changes
-// nothing for a regular file.
-inline Error open_input(const std::string& path, int& fd) {
+// nothing for a regular file. `st` is the open file's stat, for a caller that wants its size.
+inline Error open_input(const std::string& path, int& fd, struct stat& st) {
   do fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) return path_syscall_error("open", path);
-  struct stat st;
   if (fstat(fd, &st) < 0) {
     Error e = path_syscall_error("fstat", path);
     close(fd);
@@ -40,7 +39,8 @@ inline Error open_input(const std::string& path, int& fd) {
 inline Error read_whole_file(const std::string& path, std::string& out,
                              size_t max_bytes = std::numeric_limits<size_t>::max()) {
   int fd;
-  if (Error e = open_input(path, fd)) return e;
+  struct stat st;
+  if (Error e = open_input(path, fd, st)) return e;
   char buf[65536];
   ssize_t n;
   while (out.size() < max_bytes && (n = read(fd, buf, std::min(sizeof buf, max_bytes - out.size()))) != 0) {
