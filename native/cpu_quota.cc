@@ -49,6 +49,9 @@ bool mount_of(const std::string& mountinfo, bool v2, std::string& root, std::str
   std::istringstream lines(mountinfo);
   std::string line;
   while (std::getline(lines, line)) {
+    // A host with thousands of mounts (containers, snaps) has a mountinfo of hundreds of KB,
+    // read at load: only cgroup mounts are worth splitting.
+    if (line.find(" - cgroup") == std::string::npos) continue;
     std::vector<std::string> f = split(line, ' ');
     size_t dash = 0;
     while (dash < f.size() && f[dash] != "-") ++dash;
@@ -60,6 +63,9 @@ bool mount_of(const std::string& mountinfo, bool v2, std::string& root, std::str
   }
   return false;
 }
+
+// The smaller positive limit of the two, where 0 means none.
+double tighter(double limit, double l) { return l > 0 && (limit == 0 || l < limit) ? l : limit; }
 
 // quota / period, or 0 (no limit) unless both are positive and the ratio finite: v1's -1 is
 // none, and a hostile 1e999 must not become infinitely many CPUs.
@@ -96,8 +102,7 @@ double limit_along(const std::string& root, const std::string& mountinfo, const 
   const std::string top = root + point;
   double limit = 0;
   for (;;) {
-    double l = limit_at(dir, h.v2);
-    if (l > 0 && (limit == 0 || l < limit)) limit = l;
+    limit = tighter(limit, limit_at(dir, h.v2));
     if (dir.size() <= top.size()) break;
     dir.erase(dir.rfind('/'));
   }
@@ -121,8 +126,7 @@ double cgroup_cpu_limit(const std::string& root) {
     std::string id = line.substr(0, a), controllers = line.substr(a + 1, b - a - 1);
     bool v2 = id == "0" && controllers.empty();
     if (!v2 && !has_item(controllers, "cpu")) continue;
-    double l = limit_along(root, mountinfo, Hierarchy{v2, line.substr(b + 1)});
-    if (l > 0 && (limit == 0 || l < limit)) limit = l;
+    limit = tighter(limit, limit_along(root, mountinfo, Hierarchy{v2, line.substr(b + 1)}));
   }
   return limit;
 }

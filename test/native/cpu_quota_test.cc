@@ -95,6 +95,17 @@ int main() {
     CHECK_EQ(cgroup_cpu_limit(r), 1.0, "an escaped mount point");
   }
   {
+    // A host with thousands of mounts (about 600 KB) ahead of the cgroup one, which carries
+    // optional fields; a tmpfs at /sys/fs/cgroup is not the hierarchy.
+    std::string mounts = "29 1 0:25 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n";
+    for (int i = 0; i < 6000; ++i)
+      mounts += std::to_string(100 + i) + " 1 0:99 / /var/lib/snapd/snap/app" + std::to_string(i) + " ro,nodev,relatime shared:7 - squashfs /dev/loop0 ro\n";
+    mounts += "30 1 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw\n";
+    std::string r = tree("0::/big\n", mounts);
+    put(r, "/sys/fs/cgroup/big/cpu.max", "120000 100000\n");
+    CHECK_EQ(cgroup_cpu_limit(r), 1.2, "the cgroup mount after 6000 others");
+  }
+  {
     // Missing and hostile files: no limit, never a crash.
     std::string r = fresh_root();
     CHECK_EQ(cgroup_cpu_limit(r), 0.0, "no /proc/self/cgroup");
