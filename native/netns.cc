@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <system_error>
 #include <thread>
@@ -12,29 +14,76 @@
 #include "syscall_error.h"
 
 namespace sockscope::netns {
+namespace {
 
+Error join(int fd, const std::string& path) {
+  if (setns(fd, CLONE_NEWNET) == 0) return {};
+  Error err = path_syscall_error("setns", path);
+  if (err.errnum == EPERM) err.message += " (joining a network namespace needs CAP_SYS_ADMIN)";
+  return err;
+}
+
+// Takes the calling thread back to the namespace `home` names. It held the rights to leave it, so
+// this cannot fail short of a kernel bug; if it does, the thread would read the wrong namespace
+// from then on, silently, so the process stops instead.
+void go_back(int home) {
+  if (setns(home, CLONE_NEWNET) == 0) return;
+  std::fprintf(stderr, "sockscope: a thread could not return to its own network namespace (errno %d)\n", errno);
+  std::abort();
+}
+
+// Where no thread can be started (a pids limit): the calling thread joins the namespace, reads
+// and returns, holding its own namespace open to come back to.
+Error on_this_thread(int fd, const std::string& path, const std::function<Error()>& read) {
+  const std::string self = "/proc/thread-self/ns/net";
+  int home = open(self.c_str(), O_RDONLY | O_CLOEXEC);
+  if (home < 0) return path_syscall_error("open", self);
+  Error err = join(fd, path);
+  if (!err) {
+    try {
+      err = read();
+    } catch (...) {
+      go_back(home);
+      close(home);
+      throw;
+    }
+    go_back(home);
+  }
+  close(home);
+  return err;
+}
+
+}  // namespace
+
+// The read runs on a thread of its own, which joins the namespace and ends there, so no thread
+// of Node's (the main one, or the threadpool's) ever changes namespace; only where the system
+// refuses that thread does the calling one go and come back.
 Error run_in(const std::string& path, const std::function<Error()>& read) {
   // O_NONBLOCK: a FIFO given as the namespace must not block the open (setns then refuses it).
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return path_syscall_error("open", path);
   Error err;
   std::exception_ptr thrown;  // an exception must not end a std::thread (terminate): carried back
+  bool started = false;
   try {
     std::thread worker([&] {
-      if (setns(fd, CLONE_NEWNET) != 0) {
-        err = path_syscall_error("setns", path);
-        if (err.errnum == EPERM) err.message += " (joining a network namespace needs CAP_SYS_ADMIN)";
-        return;
-      }
+      if ((err = join(fd, path))) return;
       try {
         err = read();
       } catch (...) {
         thrown = std::current_exception();
       }
     });
+    started = true;
     worker.join();
-  } catch (const std::system_error& e) {  // the thread could not be started
-    err = path_syscall_error("pthread_create", path, e.code().value());
+  } catch (const std::system_error&) {  // the thread could not be started
+  }
+  if (!started) {
+    try {
+      err = on_this_thread(fd, path, read);
+    } catch (...) {
+      thrown = std::current_exception();
+    }
   }
   close(fd);
   if (thrown) std::rethrow_exception(thrown);  // as if `read` had run here

@@ -1,13 +1,13 @@
 // A container's limits, made with real cgroups: under a pids limit that refuses new threads,
 // reads go on with fewer threads (/proc without its read-ahead, netlink with fewer partitions,
-// down to the single dump); under a CPU quota, `auto` makes no more partitions than it grants.
+// down to the single dump, another namespace joined by the calling thread); under a CPU quota, `auto` makes no more partitions than it grants.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { HAS_NETNS, ROOT } from './helpers/netns.js';
+import { HAS_NETNS, ROOT, startInNetns } from './helpers/netns.js';
 import { HEADER, listenLine, procDir } from './helpers/proc-dir.js';
 
 // Where this test may make a cgroup of `controller`: v1's own hierarchy, or v2's when it has the
@@ -26,7 +26,7 @@ function cgroupRoot(controller: 'pids' | 'cpu', v1File: string): string | undefi
 const CHILD = `
 const s = require(process.argv[1] + '/dist/index.js');
 const fs = require('fs'), net = require('net');
-const [cgroup, procRoot] = [process.argv[2], process.argv[3]];
+const [cgroup, procRoot, other] = [process.argv[2], process.argv[3], process.argv[4]];
 const file = (f) => path(cgroup, f);
 function path(d, f) { return d + '/' + f; }
 const refused = () => Number(/max (\\d+)/.exec(fs.readFileSync(file('pids.events'), 'utf8'))[1]);
@@ -40,9 +40,10 @@ const rows = (t) => t.toArray().map((r) => [r.state, r.localPort, r.remotePort].
   })));
   const opts = { protocols: ['tcp', 'tcp6'] };
   const single = rows(s.snapshotSync({ ...opts, partitions: 1 }));
+  const otherListeners = rows(s.snapshotSync({ netns: other, states: ['LISTEN'] }));
   await s.countStates({ procRoot, protocols: ['tcp'] });  // the threadpool's threads exist before the cap
   fs.writeFileSync(file('cgroup.procs'), String(process.pid));
-  const out = { single };
+  const out = { single, otherListeners };
   limit(0);
   let before = refused();
   out.proc = [s.snapshotSync({ procRoot, protocols: ['tcp'] }).length, (await s.snapshot({ procRoot, protocols: ['tcp'] })).length];
@@ -57,10 +58,29 @@ const rows = (t) => t.toArray().map((r) => [r.state, r.localPort, r.remotePort].
   out.two = { rows: rows(two), partitions: two.dump.partitions };
   out.twoRefused = refused() - before;
   out.countsSingle = s.countStatesSync({ ...opts, partitions: 1 });
+  // Another namespace joined on the calling thread, sync and on the threadpool; then
+  // every thread must be back in this one.
+  limit(0);
+  before = refused();
+  const listeners = (o) => rows(o).filter((r) => r.startsWith('LISTEN'));
+  out.other = [listeners(s.snapshotSync({ netns: other, states: ['LISTEN'] }))];
+  for (const t of await Promise.all(Array.from({ length: 8 }, () => s.snapshot({ netns: other, states: ['LISTEN'] })))) out.other.push(listeners(t));
+  out.otherRefused = refused() - before;
+  out.back = [rows(s.snapshotSync(opts)), ...(await Promise.all(Array.from({ length: 8 }, () => s.snapshot(opts)))).map(rows)];
   console.log(JSON.stringify(out));
   sockets.forEach((c) => c.destroy());
   server.close();
 })();
+`;
+
+// The other namespace: three listeners, their ports printed, up until stdin ends.
+const OTHER = `
+const net = require('net');
+const servers = [0, 1, 2].map(() => net.createServer().listen(0, '127.0.0.1'));
+Promise.all(servers.map((s) => new Promise((r) => s.once('listening', r)))).then(() => {
+  console.log(JSON.stringify(servers.map((s) => s.address().port)));
+  process.stdin.resume().on('end', () => servers.forEach((s) => s.close()));
+});
 `;
 
 /** Runs `script` (argv: the project root, then `args`) with node in a namespace of its own. */
@@ -74,12 +94,13 @@ const root = cgroupRoot('pids', 'tasks'); // v1's root cgroup has no pids.max of
 const why = !root ? 'no writable pids cgroup (needs root and the pids controller)' : !HAS_NETNS ? 'no private network namespaces' : '';
 
 describe.skipIf(why)('a pids limit that refuses new threads', () => {
-  it('reads /proc without the read-ahead thread, and netlink with fewer partitions, with the same rows', () => {
+  it('reads /proc without the read-ahead thread, netlink with fewer partitions and another namespace, with the same rows', async () => {
     // 60,000 rows: large enough for the read-ahead (50,000) by the file's size alone.
     const big = procDir({ tcp: HEADER + Array.from({ length: 60_000 }, (_, i) => listenLine(i, 1024 + (i % 60_000), i + 1)).join('') });
     const cgroup = fs.mkdtempSync(path.join(root!, 'sockscope-test-'));
+    const other = await startInNetns<number[]>([process.execPath, '-e', OTHER]);
     try {
-      const out = JSON.parse(inNetns(CHILD, [cgroup, big]));
+      const out = JSON.parse(inNetns(CHILD, [cgroup, big, `/proc/${other.pid}/ns/net`]));
       expect(out.proc).toEqual([60_000, 60_000]);
       expect(out.procRefused).toBeGreaterThan(0); // the read-ahead thread was refused, and the reads went on
       expect(out.single).toHaveLength(101); // the listener and 50 connections, both ends
@@ -90,7 +111,13 @@ describe.skipIf(why)('a pids limit that refuses new threads', () => {
       expect(out.two.partitions).toBe(2); // two threads started, the third refused
       expect(out.two.rows).toEqual(out.single);
       expect(out.twoRefused).toBeGreaterThan(0);
+      // No thread for the namespace read: the calling thread went, read init's listeners and came back.
+      expect(out.otherRefused).toBeGreaterThan(0);
+      for (const other of out.other) expect(other).toEqual(out.otherListeners);
+      expect(out.otherListeners).toEqual(other.made.map((port) => `LISTEN ${port} 0`).sort());
+      for (const back of out.back) expect(back).toEqual(out.single);
     } finally {
+      await other.stop();
       // The child has exited, so the cgroup is empty and can go.
       fs.rmdirSync(cgroup);
     }
