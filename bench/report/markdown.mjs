@@ -7,6 +7,9 @@ const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 // A `|` inside a cell (the netstat pipeline's label) would end the cell.
 export const row = (cells) => `| ${cells.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |`;
 
+/** What a `--merge` run measured again, or '' for a whole run. */
+export const mergedNote = (results) => (results.merged ? `Merged: ${results.merged}, into the rounds of the run before.` : '');
+
 function table(head, rows) {
   return [row(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(row)].join('\n');
 }
@@ -48,7 +51,7 @@ export function renderMarkdown(results) {
         ? 'Each N in a fresh network namespace filled by bench/fixture.'
         : "**Host mode**: no namespace could be made, so this is the host's own table as it was, no fixture."),
     results.quick ? 'Quick run (`--quick`).' : '',
-    results.merged ? `Merged: ${results.merged}, into the rounds of the run before.` : '',
+    mergedNote(results),
     '',
     '## Median wall time (ns per socket)',
     '',

@@ -3,7 +3,7 @@
 // or --only, or a --merge into one), so the README always shows the latest full results.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-import { row } from './markdown.mjs';
+import { mergedNote, row } from './markdown.mjs';
 
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
@@ -47,7 +47,8 @@ export function renderReadmeSection(results) {
   const head = ['method', ...rounds.map((r) => `N=${fmtN(r.n)}`)];
   const lines = [
     `Median wall time, ${m.cores} cores (${m.cpu}), Linux ${m.kernel}, Node ${m.node}, ${results.date.slice(0, 10)}; ` +
-      (results.mode === 'namespace' ? 'each N in a fresh network namespace filled by `bench/fixture`.' : "the host's own table."),
+      (results.mode === 'namespace' ? 'each N in a fresh network namespace filled by `bench/fixture`.' : "the host's own table.") +
+      (results.merged ? ` ${mergedNote(results)}` : ''),
     '',
     row(head),
     `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`,
