@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -32,23 +33,27 @@ void go_back(int home) {
   std::abort();
 }
 
+// Joins the namespace and runs `read` there. What `read` throws is carried back in `thrown`: an
+// exception must not end a std::thread (terminate). False when the thread could not join.
+bool join_and_read(int fd, const std::string& path, const std::function<Error()>& read, Error& err,
+                   std::exception_ptr& thrown) {
+  if ((err = join(fd, path))) return false;
+  try {
+    err = read();
+  } catch (...) {
+    thrown = std::current_exception();
+  }
+  return true;
+}
+
 // Where no thread can be started (a pids limit): the calling thread joins the namespace, reads
 // and returns, holding its own namespace open to come back to.
-Error on_this_thread(int fd, const std::string& path, const std::function<Error()>& read) {
+Error on_this_thread(int fd, const std::string& path, const std::function<Error()>& read, std::exception_ptr& thrown) {
   const std::string self = "/proc/thread-self/ns/net";
   int home = open(self.c_str(), O_RDONLY | O_CLOEXEC);
   if (home < 0) return path_syscall_error("open", self);
-  Error err = join(fd, path);
-  if (!err) {
-    try {
-      err = read();
-    } catch (...) {
-      go_back(home);
-      close(home);
-      throw;
-    }
-    go_back(home);
-  }
+  Error err;
+  if (join_and_read(fd, path, read, err, thrown)) go_back(home);
   close(home);
   return err;
 }
@@ -63,28 +68,14 @@ Error run_in(const std::string& path, const std::function<Error()>& read) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return path_syscall_error("open", path);
   Error err;
-  std::exception_ptr thrown;  // an exception must not end a std::thread (terminate): carried back
-  bool started = false;
+  std::exception_ptr thrown;
+  std::optional<std::thread> worker;
   try {
-    std::thread worker([&] {
-      if ((err = join(fd, path))) return;
-      try {
-        err = read();
-      } catch (...) {
-        thrown = std::current_exception();
-      }
-    });
-    started = true;
-    worker.join();
+    worker.emplace([&] { join_and_read(fd, path, read, err, thrown); });
   } catch (const std::system_error&) {  // the thread could not be started
   }
-  if (!started) {
-    try {
-      err = on_this_thread(fd, path, read);
-    } catch (...) {
-      thrown = std::current_exception();
-    }
-  }
+  if (worker) worker->join();
+  else err = on_this_thread(fd, path, read, thrown);
   close(fd);
   if (thrown) std::rethrow_exception(thrown);  // as if `read` had run here
   return err;
