@@ -60,7 +60,7 @@ async function syncLoop(lib) {
   return { reads: blocks * per, tight: summary(out.tight), yielding: summary(out.yielding), async: summary(out.async) };
 }
 
-// Rep by rep, so all five see the same drift, yielding after each read so that its table's
+// Rep by rep, so all of them see the same drift, yielding after each read so that its table's
 // memory is reused (as a caller's would be) and a dump is timed, not a fresh page.
 async function listenSplit(lib) {
   const listen = { states: ['LISTEN'] };
