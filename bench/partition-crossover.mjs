@@ -4,12 +4,12 @@
 // `auto` threshold (kPartitionMinRows in native/partitioned_reader.h).
 //
 //   node bench/partition-crossover.mjs [--n 500,1000,2000,4000,8000,16000] [--reps 200]
-import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { startFixture } from './fixture/index.mjs';
+import { runInNewNamespace } from './lib/namespace.mjs';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '500,1000,2000,4000,8000,16000' }, reps: { type: 'string', default: '200' }, inner: { type: 'boolean', default: false } } });
 
@@ -49,7 +49,5 @@ async function measure(n, reps) {
 if (values.inner) {
   for (const n of values.n.split(',').map(Number)) await measure(n, Number(values.reps));
 } else {
-  const self = fileURLToPath(import.meta.url);
-  const r = spawnSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, self, '--inner', '--n', values.n, '--reps', values.reps], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
+  process.exit(await runInNewNamespace([fileURLToPath(import.meta.url), '--inner', '--n', values.n, '--reps', values.reps]));
 }

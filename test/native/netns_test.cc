@@ -135,10 +135,13 @@ std::string pids_root() {
 void test_without_threads(const std::string& ns) {
   std::string root = pids_root();
   if (root.empty()) return void(std::printf("skipped: no pids cgroup to refuse threads with\n"));
-  std::string dir = root + "/sockscope-netns-test-" + std::to_string(getpid());
-  if (mkdir(dir.c_str(), 0755) != 0) return void(std::printf("skipped: cannot make %s\n", dir.c_str()));
   int tally[2];
-  if (pipe(tally)) return;
+  if (pipe(tally)) return void(CHECK(false, "a pipe for the child's tally"));
+  std::string dir = root + "/sockscope-netns-test-" + std::to_string(getpid());
+  if (mkdir(dir.c_str(), 0755) != 0) {
+    close(tally[0]), close(tally[1]);
+    return void(std::printf("skipped: cannot make %s\n", dir.c_str()));
+  }
   pid_t pid = fork();
   if (pid == 0) {
     close(tally[0]);
