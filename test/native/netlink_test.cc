@@ -372,6 +372,9 @@ void test_malformed() {
   set16(a, 0, 64);
   expect_parse_error(row_msg(Kind::kTcp4, diag(d, a)) + done(Kind::kTcp4), "runs past", "attribute past the end");
   expect_parse_error(row_msg(Kind::kTcp4, diag(d, "\x08")) + done(Kind::kTcp4), "truncated attribute", "1-byte attribute area");
+  // A base table, like a count, reads no attribute and so does not walk them; its row is whole.
+  Result base = run(row_msg(Kind::kTcp4, diag(d, a)) + done(Kind::kTcp4));
+  CHECK(!base.err && base.t.size() == 1 && base.t.local_port[0] == d.sport, "base table: attributes not walked");
   expect_parse_error(ok, "without NLMSG_DONE", "dump without DONE");
   expect_parse_error(nlmsg(SOCK_DIAG_BY_FAMILY, (kGen << 4) | 9, diag(d)), "names no dump", "unknown kind in seq");
   Result e = run("");
