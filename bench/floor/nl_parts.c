@@ -157,9 +157,10 @@ int main(int argc, char **argv) {
   }
   static double ms[2][MAX_REPS];
   long rows[2] = {-1, -1};
+  int cpus[2] = {nth_cpu(0), nth_cpu(1)};  /* before anything pins this thread */
   for (int r = 0; r < reps; r++) {
-    struct half h[2] = {{.lo = 0, .hi = cut, .filtered = cut >= 0, .cpu = nth_cpu(0)},
-                        {.lo = cut + 1, .hi = 65535, .filtered = cut >= 0, .cpu = nth_cpu(1)}};
+    struct half h[2] = {{.lo = 0, .hi = cut, .filtered = cut >= 0, .cpu = cpus[0]},
+                        {.lo = cut + 1, .hi = 65535, .filtered = cut >= 0, .cpu = cpus[1]}};
     if (cut < 0) h[0].hi = 65535, h[1].lo = 0;
     if (!strcmp(how, "threads")) {
       pthread_t t[2];
