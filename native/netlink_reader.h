@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "socket_table.h"
 
 namespace sockscope::partition {
@@ -67,6 +69,17 @@ constexpr size_t kRecvBuffer = 64 * 1024;
 // socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_SOCK_DIAG), bound to a kernel-chosen port
 // id, SO_RCVBUF raised to two datagrams if smaller. Returns the fd, or -1 with err set.
 int open_diag_socket(Error& err);
+
+// Runs dump(fd) on a sock_diag socket opened for it, and closes the socket after, whatever happens.
+template <typename Dump>
+Error with_diag_socket(Dump&& dump) {
+  Error err;
+  int fd = open_diag_socket(err);
+  if (fd < 0) return err;
+  err = dump(fd);
+  close(fd);
+  return err;
+}
 
 // Dumps the requested tables into out (replacing its contents). stats may be null. When
 // record is non-null the raw bytes of every datagram received are appended to it.

@@ -34,13 +34,7 @@ Error out_of_memory() {
 // Partition i's dump on its own socket (partition 0 on the caller's), so the K walks run at once.
 template <class Dump>
 Error on_own_socket(size_t i, int caller_fd, Dump&& dump) {
-  if (i == 0) return dump(caller_fd);
-  Error err;
-  int fd = netlink::open_diag_socket(err);
-  if (fd < 0) return err;
-  err = dump(fd);
-  close(fd);
-  return err;
+  return i == 0 ? dump(caller_fd) : netlink::with_diag_socket(dump);
 }
 
 estab::Meaning meaning_here() {

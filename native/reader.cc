@@ -35,17 +35,6 @@ netlink::DumpRequest to_netlink(const ReadRequest& r) {
   return d;
 }
 
-// Opens a sock_diag socket for one dump and closes it after, whatever happens.
-template <typename Dump>
-Error with_diag_socket(Dump&& dump) {
-  Error err;
-  int fd = netlink::open_diag_socket(err);
-  if (fd < 0) return err;
-  err = dump(fd);
-  close(fd);
-  return err;
-}
-
 Error write_file(const std::string& path, const std::string& data) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return path_syscall_error("open", path);
@@ -80,7 +69,7 @@ struct NetlinkRead {
     bool whole = dump.states == kAllStates && dump.ports.empty();
     uint64_t rows = whole ? proc::expected_rows(req.proc_root, req.tables) : 0;
     if (!parts) out.reserve(static_cast<size_t>(rows));
-    return with_diag_socket([&](int fd) {
+    return netlink::with_diag_socket([&](int fd) {
       return parts ? parts->dump_table(req.partitions, fd, dump, rows, out, st, k) : netlink::dump_table(fd, dump, out, &st);
     });
   }
@@ -88,7 +77,7 @@ struct NetlinkRead {
   Error counts(StateCounts& out) {
     out.fill(0);
     if (req.replay_file.empty()) {
-      return with_diag_socket([&](int fd) {
+      return netlink::with_diag_socket([&](int fd) {
         std::string snmp = counter_file();
         return snmp.empty() ? count_dump(fd, req.partitions, dump, out) : count_with_counter(fd, snmp, out);
       });
@@ -147,7 +136,7 @@ struct NetlinkRead {
   // Recorded from one dump, so that the recording replays as one.
   Error record(SocketTable& out) {
     std::string bytes;
-    Error e = with_diag_socket([&](int fd) { return netlink::dump_table(fd, dump, out, &st, &bytes); });
+    Error e = netlink::with_diag_socket([&](int fd) { return netlink::dump_table(fd, dump, out, &st, &bytes); });
     return e ? e : write_file(req.record_file, bytes);
   }
 };
