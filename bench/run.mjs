@@ -90,10 +90,17 @@ async function main() {
     rounds = [{ ...(await runRound({ ids, ctx, timeoutMs, log })), hostTcp: namespaceTcpCount(), kernelBefore: { objects: tcpSlabObjects() } }];
   }
 
-  if (opts.merge) rounds = mergeInto(JSON.parse(readFileSync(new URL('latest.json', RESULTS), 'utf8')).rounds, rounds);
+  const before = opts.merge ? JSON.parse(readFileSync(new URL('latest.json', RESULTS), 'utf8')) : null;
+  if (before) rounds = mergeInto(before.rounds, rounds);
   const date = new Date().toISOString();
-  const results = { date, mode, quick: opts.quick, machine: machine(), rounds, fits: fitMethods(rounds) };
-  if (opts.merge) results.merged = `--only ${opts.only ?? 'all'} measured again on ${date}`;
+  const here = machine();
+  // A merged run keeps the machine of the run it merges into (most of its rows); the rows
+  // measured again say where they ran when that differs.
+  const results = { date, mode, quick: opts.quick, machine: before?.machine ?? here, rounds, fits: fitMethods(rounds) };
+  if (before) {
+    const moved = here.kernel !== before.machine.kernel ? ` (Linux ${here.kernel})` : '';
+    results.merged = `--only ${opts.only ?? 'all'} measured again on ${date}${moved}`;
+  }
   results.targets = judgeTargets(rounds);
   mkdirSync(RESULTS, { recursive: true });
   const json = JSON.stringify(results, null, 2);
