@@ -1,5 +1,6 @@
 // The benchmark runner.
 //   node bench/run.mjs [--quick] [--n 10000,100000] [--only id,...] [--merge]
+//   node bench/run.mjs --render   (latest.md, the charts and the README again from latest.json)
 // As root, each N runs in a fresh network namespace (this script re-executed inside it with
 // --round N), filled by the fixture; otherwise the host's own table is measured, once.
 // Results go to bench/results/.
@@ -12,7 +13,7 @@ import { buildFloor } from './floor/build.mjs';
 import { canUnshare, runInNewNamespace } from './lib/namespace.mjs';
 import { tcpSlabObjects, waitForQuietKernel } from './lib/slab.mjs';
 import { machine, namespaceTcpCount } from './lib/system.mjs';
-import { renderChart } from './report/chart.mjs';
+import { CHARTS, renderChart } from './report/chart.mjs';
 import { fitMethods } from './report/fits.mjs';
 import { renderMarkdown } from './report/markdown.mjs';
 import { updateReadme } from './report/readme.mjs';
@@ -29,6 +30,7 @@ const { values: opts } = parseArgs({
     n: { type: 'string' },
     only: { type: 'string' },
     merge: { type: 'boolean', default: false }, // put these results into latest.json's rounds of the same N
+    render: { type: 'boolean', default: false }, // measure nothing: write the reports of latest.json again
     round: { type: 'string' }, // internal: run one N here (inside the namespace), write to --out
     out: { type: 'string' },
   },
@@ -74,8 +76,19 @@ function mergeInto(earlier, fresh) {
   });
 }
 
+/** latest.md, the charts and (for a full run, or one merged into) the README's section. */
+async function writeReports(results, { readme }) {
+  writeFileSync(new URL('latest.md', RESULTS), renderMarkdown(results));
+  for (const chart of CHARTS) writeFileSync(new URL(chart.file, RESULTS), await renderChart(results, chart));
+  log(`wrote bench/results/latest.md, ${CHARTS.map((c) => c.file).join(', ')}`);
+  if (readme && updateReadme(new URL('../README.md', import.meta.url), results)) log("wrote the README's benchmark table");
+}
+
 async function main() {
   if (opts.round) return roundHere();
+  if (opts.render) {
+    return writeReports(JSON.parse(readFileSync(new URL('latest.json', RESULTS), 'utf8')), { readme: true });
+  }
   try {
     buildFloor();
   } catch (err) {
@@ -106,18 +119,14 @@ async function main() {
   const json = JSON.stringify(results, null, 2);
   writeFileSync(new URL(`results-${date.replaceAll(':', '-')}.json`, RESULTS), json);
   writeFileSync(new URL('latest.json', RESULTS), json);
-  writeFileSync(new URL('latest.md', RESULTS), renderMarkdown(results));
-  writeFileSync(new URL('latest.svg', RESULTS), await renderChart(results));
 
   log('targets:');
   for (const t of results.targets) {
     const verdict = t.pass === null ? `n/a (${t.miss})` : t.pass ? 'PASS' : `FAIL (${t.miss})`;
     log(`  N=${t.n} ${verdict.padEnd(22)} ${t.text}${t.value === undefined ? '' : `: ${t.value.toFixed(2)}${t.unit}`}`);
   }
-  log('wrote bench/results/latest.{json,md,svg}');
   // Only a sweep of every contender (or one merged into) speaks for the README.
-  if (!opts.quick && (!opts.only || opts.merge) && updateReadme(new URL('../README.md', import.meta.url), results))
-    log("wrote the README's benchmark table");
+  await writeReports(results, { readme: !opts.quick && (!opts.only || opts.merge) });
 }
 
 main().catch((err) => {

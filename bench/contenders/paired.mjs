@@ -4,6 +4,7 @@
 // either way. The floor runs in a child that stays up (`nl_count --serve`): no process is spawned
 // between the library's calls (after a fork, the parent's next writes fault page by page).
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 
 import { buildFloor } from '../floor/build.mjs';
@@ -28,12 +29,14 @@ function floorServer() {
   };
 }
 
-const paired = (fn) => ({
-  id: `paired-${fn}`,
-  label: `sockscope ${fn}() alternated with the C floor`,
+// fn's default call, or (k) one forced to k partitions: the partitioned path at K = 1, 2, cores.
+const paired = (fn, k) => ({
+  id: k === undefined ? `paired-${fn}` : `paired-${fn}-k${k}`,
+  label: `sockscope ${fn}(${k === undefined ? '' : `{partitions:${k}}`}) alternated with the C floor`,
   kind: 'library',
   prepare: async () => {
-    const call = await libraryFunction(fn);
+    const f = await libraryFunction(fn);
+    const call = k === undefined ? () => f() : () => f({ partitions: k });
     return {
       measure: async () => {
         const floor = floorServer();
@@ -59,4 +62,6 @@ const paired = (fn) => ({
   },
 });
 
-export default [paired('countStates'), paired('snapshot')];
+// K = the cores only where that is not 2 already.
+const ks = [...new Set([1, 2, availableParallelism()])];
+export default ['countStates', 'snapshot'].flatMap((fn) => [paired(fn), ...ks.map((k) => paired(fn, k))]);

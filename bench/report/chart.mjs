@@ -1,27 +1,104 @@
-// latest.svg: time against N, log-log, one line per method, floors dashed. Vega-Lite compiles
-// the spec and Vega renders SVG headless (no canvas needed).
+// The charts: time against N, log-log, one line per method, floors dashed. Vega-Lite compiles
+// the spec and Vega renders SVG headless (no canvas needed). Each chart names the rows it draws
+// (every row is in latest.md): 28 lines in one chart repeat colours and cut their labels.
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 
-export async function renderChart(results) {
+export const CHARTS = [
+  {
+    file: 'latest.svg',
+    title: 'sockscope against the tools it replaces',
+    rows: [
+      ['netstat-pipeline', 'spawn netstat -an | awk | sort | uniq -c'],
+      ['netstat', 'spawn netstat -ant, parse'],
+      ['ss-tan', 'spawn ss -tan, parse'],
+      ['systeminformation', 'systeminformation networkConnections()'],
+      ['node-netstat', 'node-netstat'],
+      ['floor', 'C floor: one netlink dump per family'],
+      ['bare-read', 'bare read() of /proc/net/tcp{,6}'],
+      ['countStates-netlink', 'sockscope countStates()'],
+      ['snapshot-netlink', 'sockscope snapshot()'],
+      ['snapshot-proc', "sockscope snapshot({ source: 'proc' })"],
+      ['listenQueues', 'sockscope listenQueues()'],
+      ['watch', 'sockscope watch(), one sample'],
+    ],
+  },
+  {
+    file: 'partitions.svg',
+    title: 'Partitioned dumps: K parts cost about W + F/K',
+    // Each call over the C floor it alternated with (paired.mjs): the ratio of one machine-minute.
+    overPairedFloor: true,
+    rules: [
+      [1, 'the C floor: one dump per family'],
+      [0.75, "issue 9's table target"],
+      [0.6, "issue 9's count target"],
+    ],
+    // K = 1, 2 and the cores where they are more (paired.mjs measures that K there).
+    rows: ({ machine }) => {
+      const ks = [...new Set([1, 2, machine.cores])];
+      const forced = (fn) => ks.map((k) => [`paired-${fn}-k${k}`, `${fn}(), K = ${k}${k === 1 ? ': one combined-family dump' : ''}`]);
+      return [
+        ...forced('snapshot'),
+        ['paired-snapshot', "snapshot(), 'auto'"],
+        ...forced('countStates'),
+        ['paired-countStates', "countStates(), 'auto': ESTABLISHED from Tcp CurrEstab"],
+      ];
+    },
+  },
+];
+
+/** One chart's SVG: its rows' medians over the rounds (N) of `results`. */
+export async function renderChart(results, chart) {
+  const rows = typeof chart.rows === 'function' ? chart.rows(results) : chart.rows;
   const values = results.rounds.flatMap((round) =>
-    Object.values(round.results)
-      .filter((r) => r.median !== undefined)
-      .map((r) => ({ method: r.label, n: round.n, ms: r.median, floor: r.kind === 'floor' })),
+    rows
+      .map(([id, method]) => [round.results[id], method])
+      .filter(([r]) => r?.median !== undefined && (!chart.overPairedFloor || r.floorMedian))
+      .map(([r, method]) => ({
+        method,
+        n: round.n,
+        y: chart.overPairedFloor ? r.median / r.floorMedian : r.median,
+        floor: r.kind === 'floor',
+      })),
   );
-  const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `sockscope: time to read the TCP table (${results.date}, ${results.mode})`,
-    width: 640,
-    height: 420,
-    data: { values },
+  const ns = values.map((v) => v.n);
+  const x = { field: 'n', type: 'quantitative', title: 'sockets (N)' };
+  x.scale = { type: 'log', nice: false, domain: [Math.min(...ns), Math.max(...ns)] };
+  const y = chart.overPairedFloor
+    ? { field: 'y', type: 'quantitative', title: 'median time ÷ the C floor alternated with it' }
+    : { field: 'y', type: 'quantitative', scale: { type: 'log' }, title: 'median wall time (ms)' };
+  const lines = {
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'sockets (N)' },
-      y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'median wall time (ms)' },
-      color: { field: 'method', type: 'nominal', legend: { labelLimit: 400 } },
-      strokeDash: { field: 'floor', type: 'nominal', scale: { domain: [false, true], range: [[1, 0], [6, 4]] }, title: 'floor' },
+      x,
+      y,
+      color: {
+        field: 'method',
+        type: 'nominal',
+        sort: rows.map(([, method]) => method),
+        scale: { scheme: 'tableau20' },
+        legend: { labelLimit: 0, title: null },
+      },
+      strokeDash: { field: 'floor', type: 'nominal', scale: { domain: [false, true], range: [[1, 0], [6, 4]] }, legend: null },
     },
+  };
+  const rules = (chart.rules ?? []).map(([at, text]) => ({
+    data: { values: [{ at, text }] },
+    layer: [
+      { mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { field: 'at', type: 'quantitative' } } },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: '#555' },
+        encoding: { y: { field: 'at', type: 'quantitative' }, x: { datum: Math.min(...ns) }, text: { field: 'text' } },
+      },
+    ],
+  }));
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: chart.title, subtitle: `${results.date}, ${results.mode}, ${results.machine.cores} cores` },
+    width: 560,
+    height: 380,
+    data: { values },
+    layer: [lines, ...rules],
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   return view.toSVG();
