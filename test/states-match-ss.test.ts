@@ -96,6 +96,36 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('netstat') || !ha
       expect(counts).toEqual({ ...Object.fromEntries(Object.keys(counts).map((k) => [k, 0])), ...countBy(now), total: now.length });
     });
 
+    it('the partitioned path (K = 2, 3, 5, first read and learned) equals ss and the single dump in every state', () => {
+      // Request sockets (SYN_RECV), SYN_SENT, FIN_WAIT1, CLOSING and LAST_ACK included: each part's
+      // port filter must hold them as the single dump does, and the merge must keep each once.
+      const script = `
+        import { countStatesSync, snapshotSync } from '${ROOT}/dist/index.js';
+        const rows = (t) => t.toArray().map((r) => [r.protocol, r.state, r.localAddress, r.localPort, r.remoteAddress, r.remotePort].join(' ')).sort();
+        const single = { counts: countStatesSync({ partitions: 1 }), rows: rows(snapshotSync({ partitions: 1 })) };
+        const reads = [];
+        for (const k of [2, 3, 5]) for (let i = 0; i < 3; i++) {
+          const t = snapshotSync({ partitions: k, cookie: true });
+          reads.push({ k, i, used: t.dump.partitions, counts: countStatesSync({ partitions: k }), rows: rows(t),
+            cookies: new Set(t.columns.cookie).size, length: t.length });
+        }
+        console.log(JSON.stringify({ single, reads }));`;
+      type Read = { k: number; i: number; used: number; counts: Record<string, number>; rows: string[]; cookies: number; length: number };
+      const { single, reads } = JSON.parse(fx.exec(process.execPath, ['--input-type=module', '-e', script])) as
+        { single: { counts: Record<string, number>; rows: string[] }; reads: Read[] };
+      const now = countBy(parseSs(fx.exec('ss', ['-tanH'])));
+      const expected = { ...Object.fromEntries(Object.keys(single.counts).map((k) => [k, 0])), ...now };
+      expected.total = Object.values(now).reduce((a, b) => a + b, 0);
+      expect(single.counts).toEqual(expected);
+      for (const r of reads) {
+        const which = `K = ${r.k}, read ${r.i + 1}`;
+        expect(r.used, which).toBe(r.k);
+        expect(r.counts, which).toEqual(single.counts);
+        expect(r.rows, which).toEqual(single.rows);
+        expect(r.cookies, `${which}: no socket twice`).toBe(r.length);
+      }
+    });
+
     it('reads the namespace from outside through procRoot /proc/<pid>/net', async () => {
       const { snapshotSync } = await import('../dist/index.js');
       const table = snapshotSync({ procRoot: `/proc/${fx.pid}/net` });
