@@ -1,7 +1,6 @@
 #include "partitioned_reader.h"
 
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>

@@ -29,9 +29,13 @@ function floorServer() {
   };
 }
 
-// fn's default call, or (k) one forced to k partitions: the partitioned path at K = 1, 2, cores.
+/** The forced K measured on `cores` cores: 1, 2, and the cores where they are more. */
+export const forcedKs = (cores) => [...new Set([1, 2, cores])];
+/** The contender id of fn's default call, or (k) of one forced to k partitions. */
+export const pairedId = (fn, k) => (k === undefined ? `paired-${fn}` : `paired-${fn}-k${k}`);
+
 const paired = (fn, k) => ({
-  id: k === undefined ? `paired-${fn}` : `paired-${fn}-k${k}`,
+  id: pairedId(fn, k),
   label: `sockscope ${fn}(${k === undefined ? '' : `{partitions:${k}}`}) alternated with the C floor`,
   kind: 'library',
   prepare: async () => {
@@ -62,6 +66,4 @@ const paired = (fn, k) => ({
   },
 });
 
-// K = the cores only where that is not 2 already.
-const ks = [...new Set([1, 2, availableParallelism()])];
-export default ['countStates', 'snapshot'].flatMap((fn) => [paired(fn), ...ks.map((k) => paired(fn, k))]);
+export default ['countStates', 'snapshot'].flatMap((fn) => [paired(fn), ...forcedKs(availableParallelism()).map((k) => paired(fn, k))]);

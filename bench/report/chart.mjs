@@ -4,6 +4,8 @@
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 
+import { forcedKs, pairedId } from '../contenders/paired.mjs';
+
 export const CHARTS = [
   {
     file: 'latest.svg',
@@ -33,15 +35,15 @@ export const CHARTS = [
       [0.75, "issue 9's table target"],
       [0.6, "issue 9's count target"],
     ],
-    // K = 1, 2 and the cores where they are more (paired.mjs measures that K there).
+    // The K that paired.mjs measured on the results' machine.
     rows: ({ machine }) => {
-      const ks = [...new Set([1, 2, machine.cores])];
-      const forced = (fn) => ks.map((k) => [`paired-${fn}-k${k}`, `${fn}(), K = ${k}${k === 1 ? ': one combined-family dump' : ''}`]);
+      const forced = (fn) =>
+        forcedKs(machine.cores).map((k) => [pairedId(fn, k), `${fn}(), K = ${k}${k === 1 ? ': one combined-family dump' : ''}`]);
       return [
         ...forced('snapshot'),
-        ['paired-snapshot', "snapshot(), 'auto'"],
+        [pairedId('snapshot'), "snapshot(), 'auto'"],
         ...forced('countStates'),
-        ['paired-countStates', "countStates(), 'auto': ESTABLISHED from Tcp CurrEstab"],
+        [pairedId('countStates'), "countStates(), 'auto': ESTABLISHED from Tcp CurrEstab"],
       ];
     },
   },
@@ -62,8 +64,9 @@ export async function renderChart(results, chart) {
       })),
   );
   const ns = values.map((v) => v.n);
-  const x = { field: 'n', type: 'quantitative', title: 'sockets (N)' };
-  x.scale = { type: 'log', nice: false, domain: [Math.min(...ns), Math.max(...ns)] };
+  const fewestN = Math.min(...ns);
+  const x = { field: 'n', type: 'quantitative', title: 'sockets (N)', scale: { type: 'log', nice: false } };
+  if (ns.length) x.scale.domain = [fewestN, Math.max(...ns)];
   const y = chart.overPairedFloor
     ? { field: 'y', type: 'quantitative', title: 'median time ÷ the C floor alternated with it' }
     : { field: 'y', type: 'quantitative', scale: { type: 'log' }, title: 'median wall time (ms)' };
@@ -88,7 +91,7 @@ export async function renderChart(results, chart) {
       { mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { field: 'at', type: 'quantitative' } } },
       {
         mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: '#555' },
-        encoding: { y: { field: 'at', type: 'quantitative' }, x: { datum: Math.min(...ns) }, text: { field: 'text' } },
+        encoding: { y: { field: 'at', type: 'quantitative' }, x: { datum: fewestN }, text: { field: 'text' } },
       },
     ],
   }));
