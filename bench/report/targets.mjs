@@ -1,5 +1,6 @@
 // The performance targets of issues 6 and 9, judged side by side in one run at N = 100k and at
 // 300k where measured (at the largest N when neither was, as in a --quick run).
+import { pairedId } from '../contenders/paired.mjs';
 
 const median = (id) => (round) => round.results[id]?.median;
 const field = (id, key) => (round) => round.results[id]?.[key];
@@ -21,7 +22,7 @@ const longestAsyncBlock = (round) => {
 // Issue 9's ratios to the floor: from the run that alternated the call with the floor (paired.mjs)
 // where there is one, else from the two rows measured one after the other.
 const sideBySide = (id) => (round) => {
-  const p = round.results[`paired-${id}`];
+  const p = round.results[pairedId(id)];
   return p?.median !== undefined && p.floorMedian ? p.median / p.floorMedian : ratio(`${id}-netlink`, 'floor')(round);
 };
 
