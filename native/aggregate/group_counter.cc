@@ -1,0 +1,169 @@
+#include "group_counter.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sockscope::aggregate {
+namespace {
+
+constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+// family byte + 16 address bytes
+void put_address(uint8_t family, const uint8_t* address, uint8_t* out) {
+  out[0] = family;
+  std::memcpy(out + 1, address, 16);
+}
+
+// Clears every bit of the 16-byte address past the first `bits`.
+void mask_address(uint8_t* address, unsigned bits) {
+  for (unsigned byte = 0; byte < 16; ++byte) {
+    unsigned keep = bits >= (byte + 1) * 8 ? 8 : bits > byte * 8 ? bits - byte * 8 : 0;
+    address[byte] &= static_cast<uint8_t>(0xff00u >> keep);
+  }
+}
+
+// family byte, prefix length, then the masked address. An IPv4-mapped IPv6 address (::ffff:a.b.c.d)
+// is the IPv4 host it stands for, so it groups with the IPv4 prefix.
+void put_prefix(const GroupSpec& spec, uint8_t family, const uint8_t* address, uint8_t* out) {
+  uint8_t* a = out + 2;
+  std::memset(a, 0, 16);
+  if (family == 6 && std::memcmp(address, kMappedPrefix, 12) == 0) {
+    family = 4;
+    std::memcpy(a, address + 12, 4);
+  } else {
+    std::memcpy(a, address, family == 4 ? 4 : 16);
+  }
+  uint8_t bits = family == 4 ? spec.prefix4 : spec.prefix6;
+  mask_address(a, bits);
+  out[0] = family;
+  out[1] = bits;
+}
+
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  h *= 0xff51afd7ed558ccdull;
+  return h ^ (h >> 32);
+}
+
+}  // namespace
+
+size_t key_width(Key k) {
+  switch (k) {
+    case Key::kState:
+    case Key::kFamily: return 1;
+    case Key::kLocalPort:
+    case Key::kRemotePort: return 2;
+    case Key::kUid: return 4;
+    case Key::kLocalAddress:
+    case Key::kRemoteAddress: return 17;
+    case Key::kRemotePrefix: return 18;
+  }
+  return 0;
+}
+
+GroupCounter::GroupCounter(const GroupSpec& spec) : spec_(spec) {
+  for (Key k : spec_.keys) offsets_.push_back(width_), width_ += key_width(k);
+  scratch_.resize(width_);
+  rehash(64);
+}
+
+void GroupCounter::encode_key(Key k, const RowFields& r, uint8_t* out) const {
+  switch (k) {
+    case Key::kState: *out = r.state; break;
+    case Key::kFamily: *out = r.family; break;
+    case Key::kLocalAddress: put_address(r.family, r.local_address, out); break;
+    case Key::kRemoteAddress: put_address(r.family, r.remote_address, out); break;
+    case Key::kLocalPort: std::memcpy(out, &r.local_port, 2); break;
+    case Key::kRemotePort: std::memcpy(out, &r.remote_port, 2); break;
+    case Key::kUid: std::memcpy(out, &r.uid, 4); break;
+    case Key::kRemotePrefix: put_prefix(spec_, r.family, r.remote_address, out); break;
+  }
+}
+
+const uint8_t* GroupCounter::encode(const RowFields& row) {
+  for (size_t i = 0; i < spec_.keys.size(); ++i) encode_key(spec_.keys[i], row, scratch_.data() + offsets_[i]);
+  return scratch_.data();
+}
+
+uint64_t GroupCounter::hash(const uint8_t* key) const {
+  uint64_t h = width_;
+  size_t i = 0;
+  for (; i + 8 <= width_; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, key + i, 8);
+    h = mix(h, v);
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, key + i, width_ - i);
+  return mix(h, tail);
+}
+
+uint32_t GroupCounter::find_or_insert(const uint8_t* key, uint64_t h) {
+  size_t mask = slots_.size() - 1;
+  for (size_t s = h & mask;; s = (s + 1) & mask) {
+    uint32_t g = slots_[s];
+    if (g == 0) {
+      g = static_cast<uint32_t>(counts_.size());
+      keys_.insert(keys_.end(), key, key + width_);
+      counts_.push_back(0);
+      hashes_.push_back(h);
+      slots_[s] = g + 1;
+      return g;
+    }
+    if (hashes_[g - 1] == h && std::memcmp(this->key(g - 1), key, width_) == 0) return g - 1;
+  }
+}
+
+void GroupCounter::rehash(size_t slots) {
+  slots_.assign(slots, 0);
+  size_t mask = slots - 1;
+  for (uint32_t g = 0; g < hashes_.size(); ++g) {
+    size_t s = hashes_[g] & mask;
+    while (slots_[s] != 0) s = (s + 1) & mask;
+    slots_[s] = g + 1;
+  }
+}
+
+void GroupCounter::add_encoded(const uint8_t* key, uint64_t n) {
+  // At most half full, so a probe ends soon.
+  if ((counts_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+  counts_[find_or_insert(key, hash(key))] += n;
+  total_ += n;
+}
+
+void GroupCounter::merge(const GroupCounter& other) {
+  for (uint32_t g = 0; g < other.groups(); ++g)
+    if (other.count(g) != 0) add_encoded(other.key(g), other.count(g));
+}
+
+void GroupCounter::remove(const RowFields& row) {
+  const uint8_t* key = encode(row);
+  uint64_t h = hash(key);
+  size_t mask = slots_.size() - 1;
+  for (size_t s = h & mask; slots_[s] != 0; s = (s + 1) & mask) {
+    uint32_t g = slots_[s] - 1;
+    if (hashes_[g] == h && std::memcmp(this->key(g), key, width_) == 0) {
+      if (counts_[g] != 0) --counts_[g], --total_;
+      return;
+    }
+  }
+}
+
+Ranking GroupCounter::rank(size_t k) const {
+  Ranking r;
+  r.total = total_;
+  for (uint32_t g = 0; g < counts_.size(); ++g)
+    if (counts_[g] != 0) r.groups.push_back(g);
+  auto before = [this](uint32_t a, uint32_t b) {
+    if (counts_[a] != counts_[b]) return counts_[a] > counts_[b];
+    return std::memcmp(key(a), key(b), width_) < 0;
+  };
+  size_t keep = k == 0 ? r.groups.size() : std::min(k, r.groups.size());
+  std::partial_sort(r.groups.begin(), r.groups.begin() + keep, r.groups.end(), before);
+  for (size_t i = keep; i < r.groups.size(); ++i) r.other_count += counts_[r.groups[i]];
+  r.other_groups = r.groups.size() - keep;
+  r.groups.resize(keep);
+  return r;
+}
+
+}  // namespace sockscope::aggregate
