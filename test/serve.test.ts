@@ -95,7 +95,7 @@ describe('sockscope serve', () => {
     try {
       cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
       writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
-      const r = spawnSync(process.execPath, [path.join(dir, 'dist/cli.js'), 'serve'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [path.join(dir, 'dist/cli/index.js'), 'serve'], { encoding: 'utf8' });
       expect(r.status).toBe(1);
       expect(r.stderr).toBe('sockscope: serve needs prom-client, an optional peer dependency: install it with `npm install prom-client`\n');
     } finally {

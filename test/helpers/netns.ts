@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(ROOT, 'dist/cli.js');
+export const CLI = path.join(ROOT, 'dist/cli/index.js');
 
 /** True when the suite runs in its own namespace, where nested ones may be made too. */
 export const HAS_NETNS = process.env.SOCKSCOPE_TEST_NETNS === '1';
