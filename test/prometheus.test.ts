@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { snapshotSync, TCP_STATES } from '../dist/index.js';
-import { registerSockscopeMetrics } from '../dist/prometheus.js';
+import { registerSockscopeMetrics } from '../dist/metrics/prometheus.js';
 import { byName, listenerLabels, nstat, ssRows, valueOf, type Sample } from './helpers/metrics.js';
 import { HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from './helpers/netns.js';
 import { countBy, parseSs, type PeerRow } from './helpers/peers.js';

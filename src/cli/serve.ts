@@ -9,9 +9,9 @@ export async function serve(f: Flags): Promise<string> {
   if (!/^\d+$/.test(f.port ?? '0') || port > 65535) throw new UsageError(`--port takes 0 to 65535, not "${f.port}"`);
   if (f.sport !== undefined || f.dport !== undefined) throw new UsageError('serve exports every socket: --sport and --dport do not apply');
   const { source, procRoot, netns } = readOptions(f, []);
-  let serveMetrics: typeof import('../serve.js').serveMetrics;
+  let serveMetrics: typeof import('../metrics/serve.js').serveMetrics;
   try {
-    ({ serveMetrics } = await import('../serve.js'));
+    ({ serveMetrics } = await import('../metrics/serve.js'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String(err).includes('prom-client')) throw err;
     throw new Error('serve needs prom-client, an optional peer dependency: install it with `npm install prom-client`');

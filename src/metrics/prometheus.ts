@@ -3,16 +3,11 @@
 // node_exporter reports a failed collector, so one bad read never fails the whole scrape.
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-import {
-  checkMetricsReadOptions,
-  readSocketFigures,
-  readTcpCounters,
-  type MetricsReadOptions,
-  type SocketFigures,
-  type TcpCounters,
-} from './metrics.js';
-import { TCP_STATES } from './states.js';
-import { invalid } from './validate.js';
+import { TCP_STATES } from '../states.js';
+import { invalid } from '../validate.js';
+import { checkMetricsReadOptions, type MetricsReadOptions } from './read-options.js';
+import { readSocketFigures, type SocketFigures } from './socket-figures.js';
+import { readTcpCounters, type TcpCounters } from './tcp-counters.js';
 
 /** Options of registerSockscopeMetrics: where to read (as every read), and how to name and bound the series. */
 export interface SockscopeMetricsOptions extends MetricsReadOptions {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 
 import { registerSockscopeMetrics, type SockscopeMetricsOptions } from './prometheus.js';
-import { invalid } from './validate.js';
+import { invalid } from '../validate.js';
 
 /** Options of serveMetrics: the collector's, and where to listen. */
 export interface MetricsServerOptions extends SockscopeMetricsOptions {
