@@ -66,7 +66,7 @@ for (const host of ['127.0.0.1', '::1']) {
 
     it('filters by state in the reader', () => {
       const table = snapshotSync({ source, protocols: [proto], states: ['LISTEN'] });
-      expect(find(table, serverPort, 0)).toBeDefined();
+      expect(find(table, serverPort, 0)).toMatchObject({ state: 'LISTEN', localPort: serverPort, remotePort: 0 });
       expect(find(table, serverPort, clientPort)).toBeUndefined();
       expect([...table].every((r) => r.state === 'LISTEN')).toBe(true);
     });

@@ -50,5 +50,8 @@ describe.each(Object.entries(REPLAYS))('regression inputs of %s', (target, repla
   const dir = path.join(ROOT, target);
   const files = fs.readdirSync(dir).sort();
   it('has inputs to replay', () => expect(files.length).toBeGreaterThan(0));
-  it.each(files)('%s: a table or an error with a code', (file) => replay(fs.readFileSync(path.join(dir, file))));
+  it.each(files)('%s: a table or an error with a code', async (file) => {
+    expect.hasAssertions();
+    await replay(fs.readFileSync(path.join(dir, file)));
+  });
 });

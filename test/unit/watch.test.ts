@@ -1,15 +1,36 @@
 // watch(): stops at once on break or abort, never holds the process, checks its options.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { watch } from '../../src/index.js';
+import { listenQueuesSync, TCP_STATES, watch } from '../../src/index.js';
 import { ROOT } from '../helpers/netns.js';
+import { countBy, parseSs } from '../helpers/peers.js';
+import { procDir } from '../helpers/proc-dir.js';
+
+const recorded = path.join(ROOT, 'test/fixtures/proc/recorded');
 
 describe('watch', () => {
   it('yields a first sample at once, with state counts when asked', async () => {
-    for await (const s of watch({ states: true, intervalMs: 60_000 })) {
+    // A recorded table beside two counter files: every figure of the sample is known.
+    const procRoot = procDir({
+      tcp: fs.readFileSync(path.join(recorded, 'tcp')),
+      tcp6: fs.readFileSync(path.join(recorded, 'tcp6')),
+      netstat: 'TcpExt: ListenOverflows ListenDrops\nTcpExt: 3 4\n',
+      snmp: 'Tcp: RetransSegs OutRsts\nTcp: 5 6\n',
+    });
+    const ss = parseSs(fs.readFileSync(path.join(recorded, 'ss-tan.txt'), 'utf8'));
+    for await (const s of watch({ procRoot, states: true, intervalMs: 60_000 })) {
       expect(s.increase).toBeNull();
-      expect(s.states!.total).toBeGreaterThanOrEqual(0);
+      expect(s.perSecond).toBeNull();
+      expect(s.states).toEqual({ ...Object.fromEntries(TCP_STATES.map((state) => [state, 0])), ...countBy(ss), total: ss.length });
+      expect(s.listeners).toEqual(listenQueuesSync({ procRoot }));
+      expect(s.listeners).toHaveLength(ss.filter((r) => r.state === 'LISTEN').length);
+      expect(s.counters).toMatchObject({
+        listenOverflows: 3, listenDrops: 4, retransSegs: 5, outRsts: 6, syncookiesSent: 0,
+        all: { TcpExt: { ListenOverflows: 3, ListenDrops: 4 }, Tcp: { RetransSegs: 5, OutRsts: 6 } },
+      });
       expect(s.costMs).toBeGreaterThan(0);
       expect(Object.keys(s)).toEqual(['time', 'elapsedMs', 'states', 'listeners', 'counters', 'increase', 'perSecond', 'costMs']);
       break;
