@@ -13,6 +13,9 @@ export const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 
 /** The built command, as package.json's bin names it (`npm test` builds it first). */
 export const CLI = path.join(ROOT, PACKAGE.bin.sockscope);
 
+/** The fixture that holds TCP sockets in every state it can make (startInNetns's argv). */
+export const ALL_STATES = ['python3', path.join(ROOT, 'test/fixtures/all_states.py')];
+
 /** True when the suite runs in its own namespace, where nested ones may be made too. */
 export const HAS_NETNS = process.env.SOCKSCOPE_TEST_NETNS === '1';
 

@@ -11,7 +11,7 @@ import { countStates, countStatesSync, snapshot, snapshotSync, TCP_STATES } from
 import { toNativeRequest } from '../../src/options.js';
 import { toStateCounts } from '../../src/states.js';
 import { ATTEMPT, inChild } from '../helpers/child.js';
-import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';
+import { ALL_STATES, cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';
 import { countBy, endpointKey, parseSs, type PeerRow } from '../helpers/peers.js';
 import { connectedPair, type Pair } from '../helpers/sockets.js';
 
@@ -32,7 +32,7 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ip') || !hasCommand('ss') || !hasComm
     let pair: Pair; // a socket of our own namespace, which the namespace read must not see
     const hadDir = existsSync(DIR);
     beforeAll(async () => {
-      fx = await startInNetns(['python3', path.join(ROOT, 'test/fixtures/all_states.py')]);
+      fx = await startInNetns(ALL_STATES);
       ip('netns', 'attach', NAME, String(fx.pid)); // names the fixture's namespace: /var/run/netns/NAME
       ss = parseSs(fx.exec('ss', ['-tanH']));
       pair = await connectedPair();

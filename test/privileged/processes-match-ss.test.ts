@@ -1,11 +1,10 @@
 // Socket owners in a namespace holding every TCP state, equal to ss -tanp's; and, as an
 // unprivileged user, the processes of others skipped and counted, never fatal.
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { snapshotSync } from '../../src/index.js';
-import { HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';
+import { ALL_STATES, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';
 import { rowKey, ssOwners } from '../helpers/peers.js';
 
 describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('python3'))(
@@ -13,7 +12,7 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('python3'))(
   () => {
     let fx: Fixture<unknown>;
     beforeAll(async () => {
-      fx = await startInNetns(['python3', path.join(ROOT, 'test/fixtures/all_states.py')]);
+      fx = await startInNetns(ALL_STATES);
     });
     afterAll(() => fx?.stop());
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TCP_STATES } from '../../src/index.js';
 import { byName, listenerLabels, nstat, queued, scrape, ssRows, valueOf, type Sample } from '../helpers/metrics.js';
 import { netlinkReady } from '../helpers/netlink.js';
-import { HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';
+import { ALL_STATES, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';
 import { countBy } from '../helpers/peers.js';
 
 const scrapeScript = path.join(ROOT, 'test/fixtures/scrape.mjs');
@@ -18,7 +18,7 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('nstat') || !hasC
   () => {
     let fx: Fixture<unknown>;
     beforeAll(async () => {
-      fx = await startInNetns(['python3', path.join(ROOT, 'test/fixtures/all_states.py')]);
+      fx = await startInNetns(ALL_STATES);
     });
     afterAll(() => fx?.stop());
 

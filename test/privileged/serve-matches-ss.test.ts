@@ -1,10 +1,9 @@
 // `sockscope serve` over a namespace holding every TCP state: its /metrics equal what ss shows there.
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { TCP_STATES } from '../../src/index.js';
 import { listenerLabels, ssRows, valueOf } from '../helpers/metrics.js';
-import { HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';
+import { ALL_STATES, HAS_NETNS, hasCommand, startInNetns, type Fixture } from '../helpers/netns.js';
 import { countBy } from '../helpers/peers.js';
 import { scrape, serve } from '../helpers/serve.js';
 
@@ -13,7 +12,7 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('python3'))(
   () => {
     let fx: Fixture<unknown>;
     beforeAll(async () => {
-      fx = await startInNetns(['python3', path.join(ROOT, 'test/fixtures/all_states.py')]);
+      fx = await startInNetns(ALL_STATES);
     });
     afterAll(() => fx?.stop());
 

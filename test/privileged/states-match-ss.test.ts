@@ -1,21 +1,13 @@
 // Sockets in every TCP state, IPv4 and IPv6, in a private namespace: sockscope's counts and rows
 // must equal what ss and netstat print there, socket by socket.
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';
+import type { SocketRow } from '../../src/index.js';
+import { ALL_STATES, cli, HAS_NETNS, hasCommand, startInNetns, type Fixture } from '../helpers/netns.js';
 import { countBy, endpointKey, parseNetstat, parseSs, type PeerRow } from '../helpers/peers.js';
 
-interface Row {
-  proto: string;
-  state: string;
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string;
-  remotePort: number;
-  recvQ: number;
-  sendQ: number;
-}
+/** A row as `list --json` prints it: the fields compared with ss and netstat. */
+type Row = Pick<SocketRow, 'proto' | 'state' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'recvQ' | 'sendQ'>;
 
 const key = (r: { local: string; remote: string }) => `${r.local} ${r.remote}`;
 const rowKey = (r: Row) =>
@@ -29,7 +21,7 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('netstat') || !ha
     let netstat: PeerRow[];
 
     beforeAll(async () => {
-      fx = await startInNetns([ 'python3', path.join(ROOT, 'test/fixtures/all_states.py')]);
+      fx = await startInNetns(ALL_STATES);
       ss = parseSs(fx.exec('ss', ['-tanH']));
       netstat = parseNetstat(fx.exec('netstat', ['-antW']));
     });
@@ -103,7 +95,7 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('netstat') || !ha
       // port filter must hold them as the single dump does, and the merge must keep each once.
       const script = `
         import { countStatesSync, snapshotSync } from 'sockscope';
-        const rows = (t) => t.toArray().map((r) => [r.protocol, r.state, r.localAddress, r.localPort, r.remoteAddress, r.remotePort].join(' ')).sort();
+        const rows = (t) => t.toArray().map((r) => [r.proto, r.state, r.localAddress, r.localPort, r.remoteAddress, r.remotePort].join(' ')).sort();
         const single = { counts: countStatesSync({ partitions: 1 }), rows: rows(snapshotSync({ partitions: 1 })) };
         const reads = [];
         for (const k of [2, 3, 5]) for (let i = 0; i < 3; i++) {
