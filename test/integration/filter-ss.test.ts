@@ -1,0 +1,142 @@
+// The filter language against ss itself: the same expressions, the same sockets, the same rows.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matches, type SocketFields } from '../../src/filter/evaluate.js';
+import { parseIPv4, parseIPv6 } from '../../src/filter/host.js';
+import { parseFilter } from '../../src/filter/parse.js';
+
+const ss = spawnSync('ss', ['-V'], { encoding: 'utf8' });
+const haveSs = ss.status === 0;
+if (!haveSs) console.warn('filter-ss.test.ts: skipped, no ss on PATH');
+
+interface Row {
+  fields: SocketFields;
+  key: string;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const keyOf = (family: number, local: Uint8Array, lport: number, remote: Uint8Array, rport: number) =>
+  `${family} ${hex(local)}:${lport} ${hex(remote)}:${rport}`;
+
+/** An address of /proc/net/tcp{,6}: 32-bit words printed in host (little-endian) order. */
+function procAddress(text: string): Uint8Array {
+  const out = new Uint8Array(text.length / 2);
+  for (let word = 0; word < text.length / 8; word++) {
+    for (let i = 0; i < 4; i++) out[word * 4 + i] = parseInt(text.slice(word * 8 + (3 - i) * 2, word * 8 + (3 - i) * 2 + 2), 16);
+  }
+  return out;
+}
+
+function procRows(): Row[] {
+  const rows: Row[] = [];
+  for (const [file, family] of [['/proc/net/tcp', 4], ['/proc/net/tcp6', 6]] as const) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4) continue;
+      const [la, lp] = f[1]!.split(':');
+      const [ra, rp] = f[2]!.split(':');
+      const local = procAddress(la!);
+      const remote = procAddress(ra!);
+      const [localPort, remotePort] = [parseInt(lp!, 16), parseInt(rp!, 16)];
+      const slot = (a: Uint8Array) => Uint8Array.from([...a, ...new Uint8Array(16 - a.length)]);
+      rows.push({
+        fields: { family, local: slot(local), localOffset: 0, remote: slot(remote), remoteOffset: 0, localPort, remotePort, state: parseInt(f[3]!, 16) },
+        key: keyOf(family, local, localPort, remote, remotePort),
+      });
+    }
+  }
+  return rows;
+}
+
+/** `127.0.0.1:80`, `[::1]:22`, `0.0.0.0:*` as ss prints them; `*:80` is a dual-stack `[::]`. */
+function ssEndpoint(text: string): [Uint8Array, number, number] {
+  const colon = text.lastIndexOf(':');
+  const port = text.slice(colon + 1) === '*' ? 0 : Number(text.slice(colon + 1));
+  const address = text.slice(0, colon);
+  if (address === '*') return [new Uint8Array(16), port, 6];
+  if (address.startsWith('[')) return [parseIPv6(address.slice(1, address.indexOf(']')).split('%')[0]!)!, port, 6];
+  return [parseIPv4(address.split('%')[0]!)!, port, 4];
+}
+
+function ssRows(words: string[]): string[] {
+  const r = spawnSync('ss', ['-tanH', ...words], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ss ${words.join(' ')}: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l.trim() !== '').map((line) => {
+    // The last two columns; the State column is left out when one state is selected.
+    const f = line.trim().split(/\s+/);
+    const [local, lport, family] = ssEndpoint(f[f.length - 2]!);
+    const [remote, rport] = ssEndpoint(f[f.length - 1]!);
+    return keyOf(family, local, lport, remote, rport);
+  });
+}
+
+const servers: net.Server[] = [];
+const sockets: net.Socket[] = [];
+const ports: Record<string, number> = {};
+
+async function listen(name: string, host: string, ipv6Only = false): Promise<void> {
+  const server = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((resolve) => server.listen({ port: 0, host, ipv6Only }, resolve));
+  servers.push(server);
+  ports[name] = (server.address() as net.AddressInfo).port;
+}
+
+async function connect(port: number, host: string): Promise<void> {
+  const socket = net.connect({ port, host });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  sockets.push(socket);
+}
+
+describe.skipIf(!haveSs)('filter: the same rows as ss -tanH EXPR', () => {
+  beforeAll(async () => {
+    await listen('A', '127.0.0.1');
+    await listen('B', '::1');
+    await listen('C', '::'); // dual-stack: an IPv4 client shows up as ::ffff:127.0.0.1
+    await listen('D', '0.0.0.0');
+    await listen('E', '::', true);
+    await connect(ports.A!, '127.0.0.1');
+    await connect(ports.B!, '::1');
+    await connect(ports.C!, '127.0.0.1');
+    await connect(ports.C!, '::1');
+    await connect(ports.D!, '127.0.0.1');
+    await connect(ports.E!, '::1');
+    await new Promise((r) => setTimeout(r, 100)); // let the server ends accept
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+
+  const expressions = [
+    'sport = :A', 'dport = :A', 'sport == A', 'sport eq :B', 'dport :C',
+    'sport != :A', 'sport ne :B', 'sport neq :C',
+    'dport > :A', 'dport gt A', 'dport < :B', 'dport lt B', 'sport >= :C', 'sport ge C', 'sport <= :D', 'sport le D',
+    'src 127.0.0.1', 'dst 127.0.0.1', 'src 127.0.0.0/8', 'dst 127/8', 'src 127.0.0.1:A', 'dst 127.0.0.1:A',
+    'src [::1]', 'dst [::1]', 'src [::1]:B', 'dst [::1]:C', 'src [::ffff:127.0.0.1]', 'dst [::ffff:127.0.0.0/104]',
+    'src [::]', 'src [::/0]', 'src 0.0.0.0', 'src 0.0.0.0/0', 'dst *:A', 'src *:C', 'dst any',
+    'not src 0.0.0.0', 'not dst [::]', 'not src [::]', '! dst 0.0.0.0', '! src [::1]', 'not dst 127.0.0.1',
+    '( dport = :A or sport = :A )', '( dport = :A || sport = :A )', 'sport = :A or sport = :B and dport = :C',
+    'sport = :A or ( sport = :B and dport = :C )', 'src 127.0.0.1 dport = :A', 'not ( sport = :A or sport = :B )',
+    'not sport = :A and not sport = :B', 'sport > :A & sport < :E', 'dst [::1] | dst 127.0.0.1:D',
+    'state established', 'state listening', 'exclude listening', 'state connected', 'state synchronized',
+    'state bucket', 'state big', 'state all', 'state established state listening', 'exclude established exclude closed',
+    'state established ( dport = :A or sport = :A )', 'state listening src [::]', 'exclude listening not dst 127.0.0.1',
+  ];
+
+  it.each(expressions)('%s', (template) => {
+    const text = template.replace(/\b[A-E]\b/g, (name) => String(ports[name]));
+    const ours = new Set(Object.values(ports));
+    const mine = (key: string) => key.split(' ').slice(1).some((end) => ours.has(Number(end.slice(end.lastIndexOf(':') + 1))));
+    const filter = parseFilter(text);
+    const expected = ssRows(text.split(' ')).filter(mine).sort();
+    const actual = procRows().filter((r) => mine(r.key) && matches(filter, r.fields)).map((r) => r.key).sort();
+    expect(actual).toEqual(expected);
+  });
+
+  it('sees the sockets it opened', () => {
+    expect(ssRows([]).filter((k) => k.includes(`:${ports.C}`)).length).toBe(5);
+  });
+});
