@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { matches, type SocketFields } from '../../src/filter/evaluate.js';
+import { compileBytecode } from '../../src/filter/bytecode.js';
+import { evaluateKernel, matches, type SocketFields } from '../../src/filter/evaluate.js';
 import { parseIPv4, parseIPv6 } from '../../src/filter/host.js';
 import { parseFilter } from '../../src/filter/parse.js';
 
@@ -72,6 +73,51 @@ function ssRows(words: string[]): string[] {
   });
 }
 
+// A sock_diag dump of TCP sockets with our bytecode attached, made by python3's netlink sockets so
+// that the real kernel audits and runs the program (sockscope's addon compiles only port filters).
+const KERNEL_DUMP = `
+import socket, struct, sys, json
+bc = bytes.fromhex(sys.argv[1])
+rows = []
+for family in (2, 10):
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 4)
+    req = struct.pack('=BBBBI', family, 6, 0, 0, 0xffffffff) + bytes(48)
+    attr = struct.pack('=HH', 4 + len(bc), 1) + bc
+    body = req + attr + bytes(-len(attr) % 4)
+    s.send(struct.pack('=IHHII', 16 + len(body), 20, 0x301, 1, 0) + body)
+    done = False
+    while not done:
+        data = s.recv(1 << 20)
+        at = 0
+        while at < len(data):
+            length, kind = struct.unpack_from('=IH', data, at)
+            if kind == 3:
+                done = True
+                break
+            if kind == 2:
+                print(json.dumps({'errno': -struct.unpack_from('=i', data, at + 16)[0]}))
+                sys.exit(0)
+            fam = data[at + 16]
+            sport, dport = struct.unpack_from('>HH', data, at + 20)
+            n = 4 if fam == 2 else 16
+            rows.append([fam, data[at + 24:at + 24 + n].hex(), sport, data[at + 40:at + 40 + n].hex(), dport])
+            at += (length + 3) & ~3
+    s.close()
+print(json.dumps(rows))
+`;
+const python = spawnSync('python3', ['-c', 'import socket; socket.AF_NETLINK'], { encoding: 'utf8' });
+const havePython = python.status === 0;
+if (!havePython) console.warn('filter-ss.test.ts: kernel bytecode checks skipped, no python3 with netlink sockets');
+
+function kernelRows(bytecode: Uint8Array): string[] {
+  const r = spawnSync('python3', ['-c', KERNEL_DUMP, hex(bytecode)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  const out = JSON.parse(r.stdout) as [number, string, number, string, number][] | { errno: number };
+  if (!Array.isArray(out)) throw new Error(`the kernel refused the bytecode ${hex(bytecode)}: errno ${out.errno}`);
+  return out.map(([fam, src, sport, dst, dport]) =>
+    keyOf(fam === 2 ? 4 : 6, Buffer.from(src, 'hex'), sport, Buffer.from(dst, 'hex'), dport));
+}
+
 const servers: net.Server[] = [];
 const sockets: net.Socket[] = [];
 const ports: Record<string, number> = {};
@@ -126,14 +172,27 @@ describe.skipIf(!haveSs)('filter: the same rows as ss -tanH EXPR', () => {
     'state established ( dport = :A or sport = :A )', 'state listening src [::]', 'exclude listening not dst 127.0.0.1',
   ];
 
-  it.each(expressions)('%s', (template) => {
-    const text = template.replace(/\b[A-E]\b/g, (name) => String(ports[name]));
+  const withPorts = (template: string) => template.replace(/\b[A-E]\b/g, (name) => String(ports[name]));
+  const mine = (key: string) => {
     const ours = new Set(Object.values(ports));
-    const mine = (key: string) => key.split(' ').slice(1).some((end) => ours.has(Number(end.slice(end.lastIndexOf(':') + 1))));
+    return key.split(' ').slice(1).some((end) => ours.has(Number(end.slice(end.lastIndexOf(':') + 1))));
+  };
+
+  it.each(expressions)('%s', (template) => {
+    const text = withPorts(template);
     const filter = parseFilter(text);
     const expected = ssRows(text.split(' ')).filter(mine).sort();
     const actual = procRows().filter((r) => mine(r.key) && matches(filter, r.fields)).map((r) => r.key).sort();
     expect(actual).toEqual(expected);
+  });
+
+  describe.skipIf(!havePython)('the kernel runs the bytecode as evaluateKernel() reads the expression', () => {
+    it.each(expressions.filter((e) => !/^(state|excl)/.test(e)))('%s', (template) => {
+      const node = parseFilter(withPorts(template)).expression!;
+      const { bytecode } = compileBytecode(node);
+      const expected = procRows().filter((r) => mine(r.key) && evaluateKernel(node, r.fields)).map((r) => r.key).sort();
+      expect(kernelRows(bytecode!).filter(mine).sort()).toEqual(expected);
+    });
   });
 
   it('sees the sockets it opened', () => {
