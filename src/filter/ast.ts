@@ -51,7 +51,8 @@ export type FilterNode = PortNode | HostNode | NotNode | BinaryNode;
 export interface ParsedFilter {
   /**
    * Bit `n` set for each kernel TCP state number `n` (1 = ESTABLISHED ... 11 = CLOSING) that the
-   * state words select, or null when there were none (the caller's default applies, as in ss).
+   * state words select, or null when there were none (the caller's default applies: ss's -a, -l or
+   * its DEFAULT_STATES).
    */
   readonly states: number | null;
   /** The expression after the state words, or null when there is none (every socket matches). */

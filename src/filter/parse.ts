@@ -3,7 +3,7 @@
 import type { FilterNode, ParsedFilter, PortOp, Side } from './ast.js';
 import { FilterSyntaxError } from './errors.js';
 import { anyHost, Expected, parseHostWord, parsePortWord } from './host.js';
-import { ALL_STATES, STATE_NAMES_HELP, stateMask } from './states.js';
+import { ALL_STATES, DEFAULT_STATES, STATE_NAMES_HELP, stateMask } from './states.js';
 import { tokenize } from './tokenize.js';
 
 const NOT = new Set(['!', 'not']);
@@ -28,7 +28,9 @@ const CONDITION = "a condition (src, dst, sport, dport), 'not' or '('";
  *
  * Leading `state NAME`, `exclude NAME` and `excl NAME` pairs are taken out first, exactly where ss
  * takes them (only before the expression): the first `state` starts from no state and adds, the
- * first `exclude` starts from all states and removes, later words add or remove in order.
+ * first `exclude` starts from all states and removes, later words add or remove in order. Words
+ * that select no state (`exclude all`) select ss's default instead, {@link DEFAULT_STATES}, as ss
+ * does whatever its -a or -l said.
  *
  * The rest follows ss's grammar: `not`/`!` binds to the term after it; `and`, `or` and two terms
  * side by side (an implied `and`) all have the same precedence and group from the left, so
@@ -37,12 +39,19 @@ const CONDITION = "a condition (src, dst, sport, dport), 'not' or '('";
  * @throws FilterSyntaxError naming the first word that does not fit.
  */
 export function parseFilter(input: string | readonly string[]): ParsedFilter {
+  if (typeof input !== 'string' && !(Array.isArray(input) && input.every((w) => typeof w === 'string'))) {
+    throw new TypeError(`Expected a string or an array of strings for filter but received ${describe(input)}`);
+  }
   const words = tokenize(input);
   const parser = new Parser(words);
   const states = parser.stateWords();
   const expression = parser.atEnd() ? null : parser.expressionList();
   if (!parser.atEnd()) parser.fail(parser.peek() === ')' ? "the end, 'and', 'or' or a condition (no '(' to close)" : CONDITION);
   return { states, expression };
+}
+
+function describe(value: unknown): string {
+  return Array.isArray(value) ? 'an array holding a non-string' : `${String(value)} of type ${typeof value}`;
 }
 
 class Parser {
@@ -72,7 +81,7 @@ class Parser {
       this.at++;
       mask = exclude ? (mask ?? ALL_STATES) & ~states : (mask ?? 0) | states;
     }
-    return mask;
+    return mask === 0 ? DEFAULT_STATES : mask; // ss ignores an empty mask: its tables' default stays
   }
 
   /** exprlist: terms joined by and/or (or nothing, meaning and), grouped from the left. */

@@ -11,6 +11,12 @@ const LISTEN = bit(10);
 /** Every TCP state, 1 (ESTABLISHED) to 11 (CLOSING); ss's `all`. */
 export const ALL_STATES = 0xffe;
 
+/**
+ * ss's default states for TCP and UDP (SS_CONN): what it shows without -a, -l or state words, and
+ * also when state words select none (`exclude all`), whatever -a or -l said.
+ */
+export const DEFAULT_STATES = ALL_STATES & ~(SYN_RECV | TIME_WAIT | CLOSE | LISTEN);
+
 /** Each state word ss knows, lowercase, to its mask. */
 const STATE_WORDS: ReadonlyMap<string, number> = new Map([
   ['established', ESTABLISHED],

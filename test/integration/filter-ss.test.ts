@@ -168,7 +168,7 @@ describe.skipIf(!haveSs)('filter: the same rows as ss -tanH EXPR', () => {
     'sport = :A or ( sport = :B and dport = :C )', 'src 127.0.0.1 dport = :A', 'not ( sport = :A or sport = :B )',
     'not sport = :A and not sport = :B', 'sport > :A & sport < :E', 'dst [::1] | dst 127.0.0.1:D',
     'state established', 'state listening', 'exclude listening', 'state connected', 'state synchronized',
-    'state bucket', 'state big', 'state all', 'state established state listening', 'exclude established exclude closed',
+    'state bucket', 'state big', 'state all', 'state established state listening', 'exclude established exclude closed', 'exclude all',
     'state established ( dport = :A or sport = :A )', 'state listening src [::]', 'exclude listening not dst 127.0.0.1',
   ];
 

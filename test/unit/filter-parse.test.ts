@@ -111,6 +111,12 @@ describe('parseFilter: state words', () => {
     });
   });
 
+  it("reads states that select none as ss's default states, as ss does", () => {
+    const conn = bit(1, 2, 4, 5, 8, 9, 11);
+    expect(parseFilter('exclude all')).toEqual({ states: conn, expression: null });
+    expect(parseFilter('state bucket exclude bucket sport = :1')).toEqual({ states: conn, expression: sport('eq', 1) });
+  });
+
   it('reads an empty filter as no states and no expression', () => {
     expect(parseFilter([])).toEqual({ states: null, expression: null });
     expect(parseFilter('  ')).toEqual({ states: null, expression: null });
@@ -151,6 +157,11 @@ describe('parseFilter: errors', () => {
   it.each(cases)('%s', (input, message) => {
     expect(() => parseFilter(input)).toThrow(FilterSyntaxError);
     expect(() => parseFilter(input)).toThrow(expect.objectContaining({ message }));
+  });
+
+  it('refuses input that is not words with a TypeError', () => {
+    expect(() => parseFilter(443 as never)).toThrow(new TypeError('Expected a string or an array of strings for filter but received 443 of type number'));
+    expect(() => parseFilter(['sport', 443] as never)).toThrow(new TypeError('Expected a string or an array of strings for filter but received an array holding a non-string'));
   });
 
   it('carries code, word, token and expression, and is a SyntaxError', () => {
