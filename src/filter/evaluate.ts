@@ -1,6 +1,6 @@
 // Runs a filter on one socket in userspace, with no allocation per socket.
 
-import type { FilterNode, HostNode, ParsedFilter } from './ast.js';
+import type { FilterNode, HostNode, ParsedFilter, PortOp } from './ast.js';
 import { stateInMask } from './states.js';
 
 /**
@@ -77,7 +77,7 @@ function run(node: FilterNode, row: SocketFields, host: HostMatch): boolean {
   }
 }
 
-function comparePort(op: string, port: number, value: number): boolean {
+function comparePort(op: PortOp, port: number, value: number): boolean {
   switch (op) {
     case 'eq':
       return port === value;
@@ -89,7 +89,7 @@ function comparePort(op: string, port: number, value: number): boolean {
       return port <= value;
     case 'gt':
       return port > value;
-    default:
+    case 'ge':
       return port >= value;
   }
 }

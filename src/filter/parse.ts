@@ -46,7 +46,7 @@ export function parseFilter(input: string | readonly string[]): ParsedFilter {
   const parser = new Parser(words);
   const states = parser.stateWords();
   const expression = parser.atEnd() ? null : parser.expressionList();
-  if (!parser.atEnd()) parser.fail(parser.peek() === ')' ? "the end, 'and', 'or' or a condition (no '(' to close)" : CONDITION);
+  if (!parser.atEnd()) parser.fail("the end, 'and', 'or' or a condition (no '(' to close)"); // a stray ')'
   return { states, expression };
 }
 
