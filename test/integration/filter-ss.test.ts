@@ -1,5 +1,6 @@
 // The filter language against ss itself: the same expressions, the same sockets, the same rows.
 import { spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,9 +31,9 @@ function procAddress(text: string): Uint8Array {
   return out;
 }
 
-function procRows(): Row[] {
+function procRows(protocol: 'tcp' | 'udp' = 'tcp'): Row[] {
   const rows: Row[] = [];
-  for (const [file, family] of [['/proc/net/tcp', 4], ['/proc/net/tcp6', 6]] as const) {
+  for (const [file, family] of [[`/proc/net/${protocol}`, 4], [`/proc/net/${protocol}6`, 6]] as const) {
     for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f.length < 4) continue;
@@ -61,8 +62,8 @@ function ssEndpoint(text: string): [Uint8Array, number, number] {
   return [parseIPv4(address.split('%')[0]!)!, port, 4];
 }
 
-function ssRows(words: string[]): string[] {
-  const r = spawnSync('ss', ['-tanH', ...words], { encoding: 'utf8' });
+function ssRows(words: string[], options = '-tanH'): string[] {
+  const r = spawnSync('ss', [options, ...words], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ss ${words.join(' ')}: ${r.stderr}`);
   return r.stdout.split('\n').filter((l) => l.trim() !== '').map((line) => {
     // The last two columns; the State column is left out when one state is selected.
@@ -122,17 +123,28 @@ const servers: net.Server[] = [];
 const sockets: net.Socket[] = [];
 const ports: Record<string, number> = {};
 
-async function listen(name: string, host: string, ipv6Only = false): Promise<void> {
-  const server = net.createServer((s) => sockets.push(s));
+async function listen(name: string, host: string, ipv6Only = false, allowHalfOpen = false): Promise<void> {
+  const server = net.createServer({ allowHalfOpen }, (s) => sockets.push(s));
   await new Promise<void>((resolve) => server.listen({ port: 0, host, ipv6Only }, resolve));
   servers.push(server);
   ports[name] = (server.address() as net.AddressInfo).port;
 }
 
-async function connect(port: number, host: string): Promise<void> {
+async function connect(port: number, host: string): Promise<net.Socket> {
   const socket = net.connect({ port, host });
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   sockets.push(socket);
+  return socket;
+}
+
+const datagrams: dgram.Socket[] = [];
+
+async function bindUdp(name: string, type: 'udp4' | 'udp6', host: string, peer?: number): Promise<void> {
+  const socket = dgram.createSocket(type);
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
+  if (peer !== undefined) await new Promise<void>((resolve) => socket.connect(peer, host, resolve));
+  datagrams.push(socket);
+  ports[name] = socket.address().port;
 }
 
 describe.skipIf(!haveSs)('filter: the same rows as ss -tanH EXPR', () => {
@@ -148,11 +160,19 @@ describe.skipIf(!haveSs)('filter: the same rows as ss -tanH EXPR', () => {
     await connect(ports.C!, '::1');
     await connect(ports.D!, '127.0.0.1');
     await connect(ports.E!, '::1');
-    await new Promise((r) => setTimeout(r, 100)); // let the server ends accept
+    await listen('F', '127.0.0.1', false, true);
+    (await connect(ports.F!, '127.0.0.1')).end(); // FIN-WAIT-2 here, CLOSE-WAIT on the server end
+    await listen('G', '::1');
+    (await connect(ports.G!, '::1')).end(); // the server closes too: TIME-WAIT here
+    await bindUdp('U', 'udp4', '127.0.0.1');
+    await bindUdp('V', 'udp6', '::1');
+    await bindUdp('W', 'udp4', '127.0.0.1', ports.U);
+    await new Promise((r) => setTimeout(r, 200)); // let the server ends accept and the closes settle
   });
 
   afterAll(async () => {
     for (const s of sockets) s.destroy();
+    for (const d of datagrams) d.close();
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   });
 
@@ -170,9 +190,11 @@ describe.skipIf(!haveSs)('filter: the same rows as ss -tanH EXPR', () => {
     'state established', 'state listening', 'exclude listening', 'state connected', 'state synchronized',
     'state bucket', 'state big', 'state all', 'state established state listening', 'exclude established exclude closed', 'exclude all',
     'state established ( dport = :A or sport = :A )', 'state listening src [::]', 'exclude listening not dst 127.0.0.1',
+    'state fin-wait-2', 'state close-wait', 'state time-wait', 'state time-wait dst [::1]', 'exclude time-wait dport = :G',
+    'sport = :F or dport = :F', 'exclude connected', 'state synchronized exclude established',
   ];
 
-  const withPorts = (template: string) => template.replace(/\b[A-E]\b/g, (name) => String(ports[name]));
+  const withPorts = (template: string) => template.replace(/\b[A-Z]\b/g, (name) => String(ports[name]));
   const mine = (key: string) => {
     const ours = new Set(Object.values(ports));
     return key.split(' ').slice(1).some((end) => ours.has(Number(end.slice(end.lastIndexOf(':') + 1))));
@@ -195,7 +217,24 @@ describe.skipIf(!haveSs)('filter: the same rows as ss -tanH EXPR', () => {
     });
   });
 
-  it('sees the sockets it opened', () => {
+  const udpExpressions = [
+    'sport = :U', 'dport = :U', 'src 127.0.0.1', 'src [::1]', 'not src [::1]', 'dst 0.0.0.0', 'not dst 0.0.0.0',
+    'state established', 'state closed', 'exclude established sport >= U', 'dst 127.0.0.1:U or sport = :V',
+  ];
+
+  it.each(udpExpressions)('-u %s', (template) => {
+    const text = withPorts(template);
+    const filter = parseFilter(text);
+    const expected = ssRows(text.split(' '), '-uanH').filter(mine).sort();
+    const actual = procRows('udp').filter((r) => mine(r.key) && matches(filter, r.fields)).map((r) => r.key).sort();
+    expect(actual).toEqual(expected);
+  });
+
+  it('sees the sockets it opened, in the states it meant', () => {
     expect(ssRows([]).filter((k) => k.includes(`:${ports.C}`)).length).toBe(5);
+    const states = (t: string) => procRows().filter((r) => r.key.includes(`:${ports[t]}`)).map((r) => r.fields.state).sort((a, b) => a - b);
+    expect(states('F')).toEqual([5, 8, 10]); // FIN-WAIT-2, CLOSE-WAIT, LISTEN
+    expect(states('G')).toEqual([6, 10]); // TIME-WAIT, LISTEN
+    expect(procRows('udp').filter((r) => mine(r.key)).map((r) => r.fields.state).sort((a, b) => a - b)).toEqual([1, 7, 7]);
   });
 });
