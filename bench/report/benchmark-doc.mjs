@@ -107,6 +107,9 @@ call with the floor in one process, where they ran.
 
 ${targetTable(results.targets)}
 
+Why a LISTEN-only read and the event loop's busy time are the hardest to hold as N grows:
+[design.md](design.md#what-stays-expensive-at-large-n).
+
 ## What is measured
 
 - **The contenders.** sockscope's reads (\`countStates\` and \`snapshot\`, async and sync, over
