@@ -52,8 +52,10 @@ function exportedNames(file: string, readText = readSource): string[] {
 
 /** The source file behind an entry of package.json's exports map: ./dist/X.js is ./src/X.ts. */
 function entrySource(entry: string): string {
-  const pkg = JSON.parse(read('package.json')) as { exports: Record<string, { import: string }> };
-  const target = pkg.exports[entry]?.import;
+  type Target = string | { import?: string; default?: string };
+  const pkg = JSON.parse(read('package.json')) as { exports: Record<string, Target> };
+  const conditions = pkg.exports[entry];
+  const target = typeof conditions === 'string' ? conditions : (conditions?.import ?? conditions?.default);
   if (!target) throw new Error(`package.json exports no ${entry}`);
   if (!/^\.\/dist\/.+\.js$/.test(target)) throw new Error(`${entry} points at ${target}, not ./dist/....js`);
   return path.join(ROOT, target.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts'));
