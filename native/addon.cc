@@ -8,11 +8,11 @@
 #include <utility>
 
 #include "netns.h"
-#include "partitioned_reader.h"
+#include "partition/partitioned_reader.h"
 #include "process_map.h"
 #include "queue_of.h"
 #include "reader.h"
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope {
 namespace {

@@ -14,7 +14,7 @@
 #include <mutex>
 #include <string>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope::estab {
 

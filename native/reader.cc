@@ -5,12 +5,12 @@
 
 #include <cerrno>
 
-#include "netlink_reader.h"
+#include "netlink/netlink_reader.h"
 #include "netns.h"
-#include "partitioned_reader.h"
-#include "proc_reader.h"
+#include "partition/partitioned_reader.h"
+#include "proc/proc_reader.h"
 #include "syscall_error.h"
-#include "whole_file.h"
+#include "proc/whole_file.h"
 
 namespace sockscope {
 namespace {

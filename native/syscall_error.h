@@ -6,7 +6,7 @@
 #include <string>
 
 #include "errno_name.h"
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope {
 

@@ -18,7 +18,7 @@
 #include <map>
 #include <sstream>
 
-#include "../../native/netlink_reader.h"
+#include "netlink/netlink_reader.h"
 #include "check.h"
 
 using namespace sockscope;

@@ -15,7 +15,7 @@
 #include <new>
 #include <string>
 
-#include "../../native/netns.h"
+#include "netns.h"
 #include "check.h"
 
 using namespace sockscope;

@@ -7,9 +7,9 @@
 #include <set>
 #include <thread>
 
-#include "../../native/netlink_parse.h"
-#include "../../native/partition.h"
-#include "../../native/pinned_pool.h"
+#include "netlink/netlink_parse.h"
+#include "partition/partition.h"
+#include "partition/pinned_pool.h"
 #include "check.h"
 
 using namespace sockscope;

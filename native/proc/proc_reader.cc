@@ -1,4 +1,4 @@
-#include "proc_reader.h"
+#include "proc/proc_reader.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "errno_name.h"
-#include "read_ahead.h"
+#include "proc/read_ahead.h"
 #include "syscall_error.h"
-#include "whole_file.h"
+#include "proc/whole_file.h"
 
 namespace sockscope::proc {
 namespace {

@@ -1,9 +1,9 @@
-#include "partition.h"
+#include "partition/partition.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "netlink_parse.h"
+#include "netlink/netlink_parse.h"
 
 namespace sockscope::partition {
 namespace {

@@ -21,7 +21,7 @@
 
 #include <unistd.h>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope::partition {
 struct PortHistogram;

@@ -1,4 +1,4 @@
-#include "column_arena.h"
+#include "table/column_arena.h"
 
 #include <sys/mman.h>
 

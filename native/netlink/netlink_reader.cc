@@ -1,6 +1,6 @@
 // The syscall half of the netlink reader: socket setup, the request/receive loop, retries.
 // Parsing lives in netlink_parse.cc so replay() runs the same code without a kernel.
-#include "netlink_reader.h"
+#include "netlink/netlink_reader.h"
 
 #include <linux/netlink.h>
 #include <poll.h>
@@ -10,7 +10,7 @@
 
 #include <cerrno>
 
-#include "netlink_parse.h"
+#include "netlink/netlink_parse.h"
 #include "errno_name.h"
 
 namespace sockscope::netlink {

@@ -1,4 +1,4 @@
-#include "pinned_pool.h"
+#include "partition/pinned_pool.h"
 
 #include <pthread.h>
 #include <sched.h>

@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "column_arena.h"
+#include "table/column_arena.h"
 
 namespace sockscope {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "netlink_reader.h"
-#include "partition.h"
+#include "netlink/netlink_reader.h"
+#include "partition/partition.h"
 
 namespace sockscope::netlink {
 

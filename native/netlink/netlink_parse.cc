@@ -1,6 +1,6 @@
 // Parsing of inet_diag dumps, libmnl style: every header is bounds-checked against a signed
 // remaining length before it is read, so truncation shows up as a negative remainder.
-#include "netlink_parse.h"
+#include "netlink/netlink_parse.h"
 
 #include "errno_name.h"
 

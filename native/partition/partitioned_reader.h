@@ -11,9 +11,9 @@
 #include <mutex>
 
 #include "curr_estab.h"
-#include "netlink_reader.h"
-#include "partition.h"
-#include "pinned_pool.h"
+#include "netlink/netlink_reader.h"
+#include "partition/partition.h"
+#include "partition/pinned_pool.h"
 
 namespace sockscope {
 
