@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/curr_estab.cc",
+        "native/error.cc",
         "native/netlink/netlink_parse.cc",
         "native/netlink/netlink_reader.cc",
         "native/netns.cc",

@@ -5,11 +5,11 @@
 
 #include <cerrno>
 
+#include "error.h"
 #include "netlink/netlink_reader.h"
 #include "netns.h"
 #include "partition/partitioned_reader.h"
 #include "proc/proc_reader.h"
-#include "syscall_error.h"
 #include "proc/whole_file.h"
 
 namespace sockscope {
@@ -37,18 +37,18 @@ netlink::DumpRequest to_netlink(const ReadRequest& r) {
 
 Error write_file(const std::string& path, const std::string& data) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return path_syscall_error("open", path);
+  if (fd < 0) return syscall_error("open", "open " + path);
   for (size_t done = 0; done < data.size();) {
     ssize_t n = write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      Error e = path_syscall_error("write", path);
+      Error e = syscall_error("write", "write " + path);
       close(fd);
       return e;
     }
     done += static_cast<size_t>(n);
   }
-  return close(fd) < 0 ? path_syscall_error("close", path) : Error{};
+  return close(fd) < 0 ? syscall_error("close", "close " + path) : Error{};
 }
 
 // One netlink read: from the recording when the request names one, else from the kernel, in

@@ -16,7 +16,7 @@ function build(name: string): string {
     '-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', `-I${root}/native`,
     `${root}/native/netlink/netlink_reader.cc`, `${root}/native/netlink/netlink_parse.cc`, `${root}/native/partition/partition.cc`,
     `${root}/native/partition/pinned_pool.cc`, `${root}/native/table/column_arena.cc`, `${root}/native/curr_estab.cc`,
-    `${root}/native/partition/cpu_quota.cc`, `${root}/native/netns.cc`, `${root}/test/native/${name}.cc`, '-pthread', '-o', exe,
+    `${root}/native/partition/cpu_quota.cc`, `${root}/native/netns.cc`, `${root}/native/error.cc`, `${root}/test/native/${name}.cc`, '-pthread', '-o', exe,
   ]);
   return exe;
 }

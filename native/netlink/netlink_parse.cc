@@ -2,7 +2,7 @@
 // remaining length before it is read, so truncation shows up as a negative remainder.
 #include "netlink/netlink_parse.h"
 
-#include "errno_name.h"
+#include "error.h"
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -330,10 +330,6 @@ void put_body(std::vector<uint8_t>& b, Kind k, const DumpRequest& req) {
   put_sockid(b);
 }
 
-// strerror_r is the GNU (char*) or the XSI (int) variant depending on the libc.
-[[maybe_unused]] const char* strerror_result(const char* r, const char*) { return r; }
-[[maybe_unused]] const char* strerror_result(int r, const char* buf) { return r == 0 ? buf : "Unknown error"; }
-
 // One replay walk after another; the kind in each walk's seq says what its rows are. A walk
 // of the kind that was just interrupted is the reader's restart: it replaces that walk.
 Error replay_walks(const uint8_t* data, long len, const DumpRequest& req, Sink& sink, DumpStats& st) {
@@ -372,11 +368,6 @@ Error replay_walks(const uint8_t* data, long len, const DumpRequest& req, Sink& 
 }
 
 }  // namespace
-
-std::string errno_text(int errnum) {
-  char buf[128] = "";
-  return strerror_result(strerror_r(errnum, buf, sizeof buf), buf);
-}
 
 Error replay(const uint8_t* data, size_t len, const DumpRequest& req, SocketTable& out, DumpStats* stats) {
   DumpStats st;

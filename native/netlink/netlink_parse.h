@@ -95,7 +95,6 @@ bool ends_walk(const uint8_t* buf, long len, uint32_t seq);
 bool combined_refused(const Error& e);
 
 Error parse_error(size_t off, const std::string& what);
-std::string errno_text(int errnum);  // strerror, thread-safe
 
 // Builds the INET_DIAG_REQ_BYTECODE program for req.sport/req.dport (empty when both are).
 Error compile_port_filter(const DumpRequest& req, std::vector<uint8_t>& bytecode);

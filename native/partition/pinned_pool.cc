@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <system_error>
 
-#include "errno_name.h"
+#include "error.h"
 
 namespace sockscope {
 

@@ -12,9 +12,8 @@
 #include <system_error>
 #include <vector>
 
-#include "errno_name.h"
+#include "error.h"
 #include "proc/read_ahead.h"
-#include "syscall_error.h"
 #include "proc/whole_file.h"
 
 namespace sockscope::proc {
@@ -294,7 +293,7 @@ Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& miss
   Error err;
   for (;;) {
     if (errnum) {
-      err = path_syscall_error("read", path, errnum);
+      err = syscall_error("read", "read " + path, errnum);
       break;
     }
     size_t consumed = 0;

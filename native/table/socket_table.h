@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "error.h"
 #include "table/column_arena.h"
 
 namespace sockscope {
@@ -73,15 +74,6 @@ struct PortFilter {
       if (r.contains(port)) return true;
     return false;
   }
-};
-
-// An error travels as errno (0 when it is not a syscall's) plus a stable code and text.
-struct Error {
-  int errnum = 0;
-  std::string code;     // "ENOENT", "ERR_PROC_PARSE", ...
-  std::string syscall;  // "open", "read", "recvmsg", ... or empty
-  std::string message;  // names the file and line, or the netlink step
-  explicit operator bool() const { return !code.empty(); }
 };
 
 // tcp_info columns (netlink `info: true`). NaN where the kernel sent no such field (an older,

@@ -16,7 +16,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "errno_name.h"
+#include "error.h"
 #include "netlink/netlink_parse.h"
 #include "check.h"
 
