@@ -6,8 +6,11 @@
         "native/addon.cc",
         "native/curr_estab.cc",
         "native/error.cc",
-        "native/netlink/netlink_parse.cc",
+        "native/netlink/messages.cc",
         "native/netlink/netlink_reader.cc",
+        "native/netlink/replay.cc",
+        "native/netlink/request.cc",
+        "native/netlink/rows.cc",
         "native/netns.cc",
         "native/partition/cpu_quota.cc",
         "native/partition/partition.cc",
@@ -18,7 +21,8 @@
         "native/process_map.cc",
         "native/queue_of.cc",
         "native/reader.cc",
-        "native/table/column_arena.cc"
+        "native/table/column_arena.cc",
+        "native/table/socket_table.cc"
       ],
       "include_dirs": ["native", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

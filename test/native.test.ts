@@ -14,7 +14,7 @@ function build(name: string): string {
   const exe = join(out, name);
   execFileSync('g++', [
     '-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', `-I${root}/native`,
-    `${root}/native/netlink/netlink_reader.cc`, `${root}/native/netlink/netlink_parse.cc`, `${root}/native/partition/partition.cc`,
+    `${root}/native/netlink/netlink_reader.cc`, `${root}/native/netlink/messages.cc`, `${root}/native/netlink/rows.cc`, `${root}/native/netlink/request.cc`, `${root}/native/netlink/replay.cc`, `${root}/native/table/socket_table.cc`, `${root}/native/partition/partition.cc`,
     `${root}/native/partition/pinned_pool.cc`, `${root}/native/table/column_arena.cc`, `${root}/native/curr_estab.cc`,
     `${root}/native/partition/cpu_quota.cc`, `${root}/native/netns.cc`, `${root}/native/error.cc`, `${root}/test/native/${name}.cc`, '-pthread', '-o', exe,
   ]);
