@@ -118,8 +118,8 @@ struct NetlinkRead {
     if (trust->use_counter() && !estab::read_curr_estab(snmp, before)) {
       netlink::DumpRequest others = dump;
       others.states &= ~(StateMask{1} << kEstablished);
-      // One dump: it still walks the whole hash, and with 15% of the rows the walk dominates
-      // (100k sockets: 21.0 ms alone, 22.8 ms in two parts).
+      // One dump: it still walks the whole hash, and with few rows left the walk dominates,
+      // which splitting would only repeat.
       Error e = count_dump(fd, 1, others, out);
       uint64_t est = 0;
       if (e || estab::established(trust->meaning(), before, out, est)) {
