@@ -5,40 +5,52 @@
 namespace sockscope::netlink {
 namespace {
 
-// One replay walk after another; the kind in each walk's seq says what its rows are. A walk
-// of the kind that was just interrupted is the reader's restart: it replaces that walk.
-Error replay_walks(const uint8_t* data, long len, const DumpRequest& req, Sink& sink, DumpStats& st) {
-  long off = 0;
-  Kind prev = Kind::kTcp4;
-  bool prev_interrupted = false;
-  Mark prev_mark;
-  while (off < len) {
-    Msg first;
-    Kind kind;
-    Error e = next_msg(data + off, len - off, off, first);
-    if (e) return e;
-    if (!kind_of_seq(first.seq, kind)) return parse_error(off, "nlmsg_seq names no dump");
-    if (prev_interrupted && kind == prev) {
-      rollback(sink, prev_mark);
-      ++st.restarts;
-    } else {
-      st.inconsistent |= prev_interrupted;
-    }
-    Mark m = mark(sink);
-    Walk w = make_walk(req, sink, kind, first.seq, first.pid);
-    long used = 0;
-    e = walk_messages(w, data + off, len - off, off, &used);
-    off += used, st.messages += w.messages;
-    prev = kind, prev_interrupted = w.interrupted && !e, prev_mark = m;
-    if (e && kind == Kind::kTcpBoth && combined_refused(e)) {
-      rollback(sink, m);
-      continue;
-    }
-    if (e) return e;
-    if (!w.done) return parse_error(off, "dump ends without NLMSG_DONE");
-    st.combined_used |= kind == Kind::kTcpBoth;
+// The walk replayed last, to tell the reader's restart of it from the next walk.
+struct Previous {
+  Kind kind = Kind::kTcp4;
+  bool interrupted = false;
+  Mark mark;
+};
+
+// Before a walk of `kind`: a walk of the kind that was just interrupted is the reader's
+// restart, which replaces that walk; any other walk leaves the interrupted one standing.
+void begin_walk(const Previous& prev, Kind kind, Sink& sink, DumpStats& st) {
+  if (prev.interrupted && kind == prev.kind) {
+    rollback(sink, prev.mark);
+    ++st.restarts;
+  } else {
+    st.inconsistent |= prev.interrupted;
   }
-  st.inconsistent |= prev_interrupted;
+}
+
+// Replays the walk at data[off], whose first message's seq names its kind; off moves past it.
+// A refused combined walk leaves no rows: the per-family walks that follow replace it.
+Error replay_walk(const uint8_t* data, long len, long& off, const DumpRequest& req, Sink& sink,
+                  DumpStats& st, Previous& prev) {
+  Msg first;
+  Kind kind;
+  if (Error e = next_msg(data + off, len - off, off, first)) return e;
+  if (!kind_of_seq(first.seq, kind)) return parse_error(off, "nlmsg_seq names no dump");
+  begin_walk(prev, kind, sink, st);
+  Mark m = mark(sink);
+  Walk w = make_walk(req, sink, kind, first.seq, first.pid);
+  long used = 0;
+  Error e = walk_messages(w, data + off, len - off, off, &used);
+  off += used, st.messages += w.messages;
+  prev = Previous{kind, w.interrupted && !e, m};
+  if (e && kind == Kind::kTcpBoth && combined_refused(e)) return rollback(sink, m), Error{};
+  if (e) return e;
+  if (!w.done) return parse_error(off, "dump ends without NLMSG_DONE");
+  st.combined_used |= kind == Kind::kTcpBoth;
+  return {};
+}
+
+// One replay walk after another, until the recording ends.
+Error replay_walks(const uint8_t* data, long len, const DumpRequest& req, Sink& sink, DumpStats& st) {
+  Previous prev;
+  for (long off = 0; off < len;)
+    if (Error e = replay_walk(data, len, off, req, sink, st, prev)) return e;
+  st.inconsistent |= prev.interrupted;
   return {};
 }
 
