@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <string>
 
+#include "error.h"
 #include "netlink/wire.h"
 
 namespace sockscope::netlink {
@@ -20,10 +21,9 @@ Error bad_message(size_t off, const std::string& what) {
 // An errno the kernel sent, as a positive number; 0 if it is not one.
 int kernel_errno(int32_t v) { return v < 0 && v > -4096 ? -v : 0; }
 
+// The kernel refused the walk: its errno, as if recvmsg had failed with it.
 Error kernel_error(const Walk& w, int errnum, const char* where) {
-  std::string text = errno_text(errnum);
-  return Error{errnum, errno_name(errnum), "recvmsg",
-               std::string("netlink: ") + where + " for the " + kind_name(w.kind) + " dump: " + text};
+  return syscall_error("recvmsg", std::string("netlink: ") + where + " for the " + kind_name(w.kind) + " dump", errnum);
 }
 
 Error on_done(Walk& w, const Msg& m, size_t off) {
