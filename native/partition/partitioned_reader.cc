@@ -1,0 +1,209 @@
+#include "partition/partitioned_reader.h"
+
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <new>
+
+#include "partition/cpu_quota.h"
+
+namespace sockscope {
+namespace {
+
+using netlink::DumpRequest;
+using netlink::DumpStats;
+
+uint64_t shape(const DumpRequest& r) { return uint64_t{r.states} << 8 | r.tables; }
+
+void add_stats(DumpStats& into, const DumpStats& s, bool first) {
+  into.messages += s.messages, into.bytes += s.bytes, into.recv_calls += s.recv_calls;
+  into.restarts += s.restarts, into.filtered_in_userspace += s.filtered_in_userspace;
+  into.inconsistent |= s.inconsistent;
+  into.recv_buffer = s.recv_buffer;
+  into.combined_used = (first || into.combined_used) && s.combined_used;
+}
+
+Error out_of_memory() {
+  return Error{ENOMEM, "ENOMEM", "", "out of memory while reading the socket table"};
+}
+
+// Partition i's dump on its own socket (partition 0 on the caller's), so the K walks run at once.
+template <class Dump>
+Error on_own_socket(size_t i, int caller_fd, Dump&& dump) {
+  return i == 0 ? dump(caller_fd) : netlink::with_diag_socket(dump);
+}
+
+estab::Meaning meaning_here() {
+  utsname u{};
+  return estab::meaning_of_release(uname(&u) == 0 ? u.release : "0");
+}
+
+}  // namespace
+
+PartitionedReader::PartitionedReader() : estab_(meaning_here()) {
+  Error err;
+  cpus_ = allowed_cpus(err);  // on failure: no CPU list, so `auto` keeps to one dump
+  auto_k_ = std::max<size_t>(1, std::min(cpus_.size(), kMaxAutoPartitions));
+  // No more parts than the cgroup's quota grants CPUs (rounded: 1.5 CPUs still gain from two).
+  if (double quota = cgroup_cpu_limit(); quota > 0) auto_k_ = std::min(auto_k_, std::max<size_t>(1, std::lround(quota)));
+}
+
+size_t PartitionedReader::choose(uint32_t asked, const DumpRequest& req) {
+  if (asked == 1 || !req.ports.empty()) return 1;
+  if (asked >= 2) return asked;
+  return expected_rows(req) < kPartitionMinRows ? 1 : auto_k_;
+}
+
+partition::Split PartitionedReader::split_for(const DumpRequest& req, size_t k) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  auto it = learned_.find(shape(req));
+  if (it == learned_.end()) return partition::even_split(k);
+  const partition::PortCosts& costs = it->second.costs;
+  return partition::balanced_split(costs.weigh(it->second.histogram), k, costs.side);
+}
+
+uint64_t PartitionedReader::expected_rows(const DumpRequest& req) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  auto it = learned_.find(shape(req));
+  return it == learned_.end() ? 0 : it->second.rows;
+}
+
+void PartitionedReader::learn(const DumpRequest& req, const partition::PortHistogram& h) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  Learned& l = learned_[shape(req)];
+  l.rows = h.rows, l.histogram = h;
+}
+
+void PartitionedReader::learn_costs(const DumpRequest& req, const partition::Split& split, const std::vector<double>& ms,
+                                    const std::vector<partition::PortHistogram>& hists) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  learned_[shape(req)].costs.learn(split, ms, hists);
+}
+
+// Runs dump(i) for i < k on the pinned threads (read() has started them); the first error wins.
+Error PartitionedReader::run_parts(size_t k, const std::function<Error(size_t)>& dump) {
+  std::vector<Error> errs(k);
+  Error e = pool_->run(k, [&](size_t i) {
+    try {
+      errs[i] = dump(i);
+    } catch (const std::bad_alloc&) {
+      errs[i] = out_of_memory();
+    }
+  });
+  for (size_t i = 0; i < k && !e; ++i) e = errs[i];
+  return e;
+}
+
+namespace {
+
+// A table read: one dump, or one table per partition concatenated.
+struct TableJob {
+  SocketTable& out;
+  uint64_t expected;  // rows, from the previous read of this shape
+  std::vector<SocketTable> tables;
+
+  Error single(int fd, const DumpRequest& r, DumpStats& st) {
+    out.reserve(expected * 5 / 4);  // grown once, not doubled and copied ~17 times
+    return netlink::dump_table(fd, r, out, &st);
+  }
+  // Room for a balanced share in each partition, so none grows by copying. The partitions'
+  // regions go back to the cache after the merge and serve the next read with pages already
+  // faulted in; only the merged table's are new, and the K threads share their first touch.
+  void begin(size_t k, partition::MergeScratch&) {
+    tables.resize(k);
+    for (size_t i = 0; i < k; ++i) tables[i].reserve(expected * 5 / 4 / k);
+  }
+  Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) { return netlink::dump_table(fd, p, tables[i], &st); }
+  void merge(partition::MergeScratch& scratch, const partition::RunEach& run) {
+    partition::merge_tables(tables, out, scratch, run);
+  }
+};
+
+// A count: one dump, or per-partition counts summed, each row's cookie logged to drop doubles.
+struct CountJob {
+  StateCounts& out;
+  std::vector<StateCounts> counts;
+  std::vector<partition::CookieLog>* logs = nullptr;  // the scratch's
+
+  Error single(int fd, const DumpRequest& r, DumpStats& st) { return netlink::count_states(fd, r, out, &st); }
+  void begin(size_t k, partition::MergeScratch& scratch) {
+    counts.resize(k);
+    logs = &scratch.logs;
+    logs->resize(k);
+    for (partition::CookieLog& l : *logs) l.cookie.clear(), l.state.clear();
+  }
+  Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) {
+    p.cookies = &(*logs)[i];
+    return netlink::count_states(fd, p, counts[i], &st);
+  }
+  void merge(partition::MergeScratch& scratch, const partition::RunEach&) {
+    partition::merge_counts(counts, *logs, out, scratch);
+  }
+};
+
+}  // namespace
+
+// The single dump, or K partitions when chosen and the threads are free; either way the port
+// histogram is learned for the next read (not from a request with its own port filter, whose
+// rows say nothing of the whole table's spread).
+template <class Job>
+Error PartitionedReader::read(uint32_t asked, int fd, const DumpRequest& req, DumpStats& st, uint32_t& used, Job& job) {
+  size_t k = choose(asked, req);
+  std::unique_lock<std::mutex> pool_lock(pool_m_, std::defer_lock);
+  if (k > 1 && !pool_lock.try_lock()) k = 1;
+  if (k > 1) {
+    // Threads the system refuses (a pids limit) mean fewer partitions, down to the single dump.
+    if (!pool_) pool_ = std::make_unique<PinnedPool>(cpus_);
+    if ((k = pool_->start(k)) < 2) k = 1;
+  }
+  used = static_cast<uint32_t>(k);
+  bool learning = req.ports.empty() && (asked >= 2 || (asked == 0 && auto_k_ > 1));
+  partition::PortHistogram h;
+  DumpRequest r = req;
+  r.histogram = learning ? &h : nullptr;
+  Error e = k == 1 ? job.single(fd, r, st) : read_parts(k, fd, r, st, h, job);
+  if (!e && learning) learn(req, h);
+  return e;
+}
+
+template <class Job>
+Error PartitionedReader::read_parts(size_t k, int fd, const DumpRequest& r, DumpStats& st, partition::PortHistogram& h, Job& job) {
+  partition::Split split = split_for(r, k);
+  std::vector<DumpStats> stats(k);
+  std::vector<partition::PortHistogram> hists(k);
+  std::vector<double> ms(k);  // each part's time, which its ports' costs are learned from
+  job.begin(k, scratch_);
+  Error e = run_parts(k, [&](size_t i) {
+    DumpRequest p = r;
+    p.ports = partition::partition_filter(split, i), p.histogram = &hists[i];
+    auto start = std::chrono::steady_clock::now();
+    Error err = on_own_socket(i, fd, [&](int f) { return job.part(i, f, p, stats[i]); });
+    ms[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return err;
+  });
+  if (e) return e;
+  if (r.histogram) learn_costs(r, split, ms, hists);
+  for (size_t i = 0; i < k; ++i) add_stats(st, stats[i], i == 0), h.merge(hists[i]);
+  job.merge(scratch_, [this](size_t n, const std::function<void(size_t)>& task) {
+    if (pool_->run(n, task)) partition::run_in_turn(n, task);  // the threads exist: run() cannot fail here
+  });
+  return {};
+}
+
+Error PartitionedReader::dump_table(uint32_t asked, int fd, const DumpRequest& req, uint64_t rows_hint,
+                                    SocketTable& out, DumpStats& st, uint32_t& used) {
+  uint64_t learned = expected_rows(req);
+  TableJob job{out, learned ? learned : rows_hint, {}};
+  return read(asked, fd, req, st, used, job);
+}
+
+Error PartitionedReader::count_states(uint32_t asked, int fd, const DumpRequest& req, StateCounts& out,
+                                      DumpStats& st, uint32_t& used) {
+  CountJob job{out, {}};
+  return read(asked, fd, req, st, used, job);
+}
+
+}  // namespace sockscope
