@@ -4,6 +4,7 @@
       "target_name": "sockscope",
       "sources": [
         "native/addon.cc",
+        "native/aggregate/group_counter.cc",
         "native/curr_estab.cc",
         "native/error.cc",
         "native/netlink/messages.cc",

@@ -3,11 +3,13 @@
 #include <napi.h>
 
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
 
+#include "aggregate/group_counter.h"
 #include "netns.h"
 #include "partition/partitioned_reader.h"
 #include "process_map.h"
@@ -19,11 +21,18 @@
 namespace sockscope {
 namespace {
 
+// countBy's keys and prefix lengths, as validated in TS; top = 0 keeps every group.
+struct GroupRequest {
+  aggregate::GroupSpec spec;
+  size_t top = 0;
+};
+
 struct Request {
   ReadRequest read;
   bool processes = false;    // also find each socket's owning processes (snapshot's processes: true)
   std::string process_root;  // where the process directories are: /proc, or a recorded tree
   std::string netns;         // a namespace file to read inside, or empty for the caller's
+  GroupRequest group;        // countBy's
   // The environment's partition threads and learned splits; shared so that a read still
   // running when the environment goes away keeps them alive until it ends.
   std::shared_ptr<PartitionedReader> parts;
@@ -50,6 +59,17 @@ std::vector<PortRange> port_ranges(const Napi::Object& o, const char* key) {
   return out;
 }
 
+GroupRequest parse_groups(const Napi::Object& o) {
+  GroupRequest g;
+  Napi::Array keys = o.Get("groupKeys").As<Napi::Array>();
+  for (uint32_t i = 0; i < keys.Length(); ++i)
+    g.spec.keys.push_back(static_cast<aggregate::Key>(keys.Get(i).As<Napi::Number>().Uint32Value()));
+  g.spec.prefix4 = static_cast<uint8_t>(u32(o, "prefix4"));
+  g.spec.prefix6 = static_cast<uint8_t>(u32(o, "prefix6"));
+  g.top = u32(o, "top");
+  return g;
+}
+
 Request parse_request(const Napi::Object& o) {
   Request r;
   r.read.source = source_of(o.Get("source").As<Napi::String>().Utf8Value());
@@ -71,6 +91,7 @@ Request parse_request(const Napi::Object& o) {
     r.read.proc_root = netns::kThreadProcNet;  // read by the thread that joined the namespace
   }
   r.read.partitions = u32(o, "partitions");
+  if (o.Has("groupKeys")) r.group = parse_groups(o);
   return r;
 }
 
@@ -252,6 +273,28 @@ struct ReadJob {
   }
 };
 
+// The ranked groups: each group's encoded key (width bytes, keys at offsets) and count, and
+// what `top` left out.
+Napi::Object groups_to_js(Napi::Env env, const aggregate::GroupCounter& c, const aggregate::Ranking& r) {
+  std::vector<uint8_t> keys(r.groups.size() * c.width());
+  std::vector<double> counts(r.groups.size());
+  for (size_t i = 0; i < r.groups.size(); ++i) {
+    std::memcpy(keys.data() + i * c.width(), c.key(r.groups[i]), c.width());
+    counts[i] = static_cast<double>(c.count(r.groups[i]));
+  }
+  Napi::Array offsets = Napi::Array::New(env, c.spec().keys.size());
+  for (uint32_t i = 0; i < c.spec().keys.size(); ++i) offsets.Set(i, static_cast<double>(c.offset(i)));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("width", static_cast<double>(c.width()));
+  out.Set("offsets", offsets);
+  out.Set("keys", column(env, std::move(keys)));
+  out.Set("counts", column(env, std::move(counts)));
+  out.Set("otherCount", static_cast<double>(r.other_count));
+  out.Set("otherGroups", static_cast<double>(r.other_groups));
+  out.Set("total", static_cast<double>(r.total));
+  return out;
+}
+
 struct CountJob {
   explicit CountJob(Request r) : req(std::move(r)) {}
   Request req;
@@ -267,6 +310,26 @@ struct CountJob {
     out.Set("inconsistent", outcome.inconsistent);
     if (outcome.source == Source::kNetlink) out.Set("dump", outcome_to_js(env, outcome));
     out.Set("counts", counts_to_js(env, counts));
+    return out;
+  }
+};
+
+struct GroupJob {
+  explicit GroupJob(Request r) : req(std::move(r)), counter(req.group.spec) {}
+  Request req;
+  aggregate::GroupCounter counter;
+  aggregate::Ranking ranking;
+  ReadOutcome outcome;
+  Error err;
+  void run() {
+    err = guarded([&] { return in_namespace(req, [&] { return count_groups(req.read, counter, outcome, req.splitter()); }); });
+    if (!err) ranking = counter.rank(req.group.top);
+  }
+  Napi::Value result(Napi::Env env) {
+    Napi::Object out = groups_to_js(env, counter, ranking);
+    out.Set("source", source_name(outcome.source));
+    out.Set("inconsistent", outcome.inconsistent);
+    if (outcome.source == Source::kNetlink) out.Set("dump", outcome_to_js(env, outcome));
     return out;
   }
 };
@@ -357,6 +420,8 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("readAsync", &Addon::ReadAsync),
         InstanceMethod("count", &Addon::Count),
         InstanceMethod("countAsync", &Addon::CountAsync),
+        InstanceMethod("countBy", &Addon::CountBy),
+        InstanceMethod("countByAsync", &Addon::CountByAsync),
         InstanceMethod("queueOf", &Addon::QueueOf),
     });
     exports.Set("schema", schema_to_js(env));
@@ -370,6 +435,8 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value ReadAsync(const Napi::CallbackInfo& info) { return run_async<ReadJob>(info); }
   Napi::Value Count(const Napi::CallbackInfo& info) { return run_sync<CountJob>(info); }
   Napi::Value CountAsync(const Napi::CallbackInfo& info) { return run_async<CountJob>(info); }
+  Napi::Value CountBy(const Napi::CallbackInfo& info) { return run_sync<GroupJob>(info); }
+  Napi::Value CountByAsync(const Napi::CallbackInfo& info) { return run_async<GroupJob>(info); }
   Napi::Value QueueOf(const Napi::CallbackInfo& info) { return queue_of(info); }
 };
 

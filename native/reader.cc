@@ -74,6 +74,19 @@ struct NetlinkRead {
     });
   }
 
+  Error groups(aggregate::GroupCounter& out) {
+    if (!req.replay_file.empty()) {
+      SocketTable t;
+      Error e = replay(t);
+      out.clear();
+      if (!e) aggregate::count_table(t, out);
+      return e;
+    }
+    return netlink::with_diag_socket([&](int fd) {
+      return parts ? parts->count_groups(req.partitions, fd, dump, out, st, k) : netlink::count_groups(fd, dump, out, &st);
+    });
+  }
+
   Error counts(StateCounts& out) {
     out.fill(0);
     if (req.replay_file.empty()) {
@@ -193,6 +206,11 @@ Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& o, Par
     out.fill(0);
     return proc::count_states(to_proc(req), out);
   });
+}
+
+Error count_groups(const ReadRequest& req, aggregate::GroupCounter& out, ReadOutcome& o, PartitionedReader* parts) {
+  return dispatch(req, o, parts, nullptr, [&](NetlinkRead& nl) { return nl.groups(out); },
+                  [&] { return proc::count_groups(to_proc(req), out); });
 }
 
 const char* source_name(Source s) {

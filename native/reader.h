@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "aggregate/group_counter.h"
 #include "table/socket_table.h"
 
 namespace sockscope {
@@ -54,6 +55,10 @@ Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& outcome,
                  PartitionedReader* parts = nullptr);
 Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& outcome,
                    PartitionedReader* parts = nullptr, estab::Trust* counter = nullptr);
+
+// Counts sockets per group of out's spec (aggregate/group_counter.h), building no table.
+Error count_groups(const ReadRequest& req, aggregate::GroupCounter& out, ReadOutcome& outcome,
+                   PartitionedReader* parts = nullptr);
 
 // True for the errors that mean "netlink sock_diag is not available here", not "it failed".
 bool netlink_unavailable(const Error& e);

@@ -28,3 +28,7 @@ export { readTcpCounters } from './metrics/tcp-counters.js';
 export type { TcpCounters } from './metrics/tcp-counters.js';
 export type { MetricsReadOptions } from './metrics/read-options.js';
 export type { Netns } from './netns.js';
+export { countBy, countBySync, GROUP_KEYS } from './count-by.js';
+export type { CountByOptions, CountByResult, GroupCount, GroupKey, OtherCount } from './count-by.js';
+export { portPressure, portPressureSync } from './port-pressure.js';
+export type { PortPressure, PortPressureOptions, PortPressureResult } from './port-pressure.js';

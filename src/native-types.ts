@@ -77,6 +77,29 @@ export interface NativeRequest {
   partitions: number;
 }
 
+/** countBy's part of a request: key numbers (GROUP_KEYS' order), prefix lengths, 0 = every group. */
+export interface NativeGroupRequest extends NativeRequest {
+  groupKeys: number[];
+  prefix4: number;
+  prefix6: number;
+  top: number;
+}
+
+/** Ranked groups: `width` bytes of encoded key per group (each key at its offset), and counts. */
+export interface NativeGroups {
+  source: 'netlink' | 'proc';
+  inconsistent: boolean;
+  dump?: DumpStats;
+  width: number;
+  offsets: number[];
+  keys: Uint8Array;
+  counts: Float64Array;
+  /** Sockets, and groups, that `top` left out. */
+  otherCount: number;
+  otherGroups: number;
+  total: number;
+}
+
 export interface NativeColumns extends BaseColumns {
   /** Netlink with `cookie: true`: the kernel's socket cookie. */
   cookie?: BigUint64Array;
@@ -151,4 +174,6 @@ export interface NativeBinding {
   readAsync(req: NativeRequest): Promise<NativeTable>;
   count(req: NativeRequest): NativeCounts;
   countAsync(req: NativeRequest): Promise<NativeCounts>;
+  countBy(req: NativeGroupRequest): NativeGroups;
+  countByAsync(req: NativeGroupRequest): Promise<NativeGroups>;
 }

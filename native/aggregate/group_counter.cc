@@ -8,10 +8,11 @@ namespace {
 
 constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-// family byte + 16 address bytes
+// family byte + 16 address bytes; of an IPv4 address only the first 4 are read, the rest zeroed.
 void put_address(uint8_t family, const uint8_t* address, uint8_t* out) {
   out[0] = family;
-  std::memcpy(out + 1, address, 16);
+  std::memset(out + 1, 0, 16);
+  std::memcpy(out + 1, address, family == 4 ? 4 : 16);
 }
 
 // Clears every bit of the 16-byte address past the first `bits`.
@@ -39,6 +40,11 @@ void put_prefix(const GroupSpec& spec, uint8_t family, const uint8_t* address, u
   out[1] = bits;
 }
 
+// Big-endian, so that key byte order is numeric order and ties rank by number.
+void put_be(uint32_t v, size_t bytes, uint8_t* out) {
+  for (size_t i = 0; i < bytes; ++i) out[i] = static_cast<uint8_t>(v >> (8 * (bytes - 1 - i)));
+}
+
 uint64_t mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
   h *= 0xff51afd7ed558ccdull;
@@ -46,6 +52,16 @@ uint64_t mix(uint64_t h, uint64_t v) {
 }
 
 }  // namespace
+
+void count_table(const SocketTable& t, GroupCounter& out) {
+  RowFields r;
+  for (size_t i = 0; i < t.size(); ++i) {
+    r.state = t.state[i], r.family = t.family[i];
+    r.local_address = t.local_address.data() + i * 16, r.remote_address = t.remote_address.data() + i * 16;
+    r.local_port = t.local_port[i], r.remote_port = t.remote_port[i], r.uid = t.uid[i];
+    out.add(r);
+  }
+}
 
 size_t key_width(Key k) {
   switch (k) {
@@ -73,9 +89,9 @@ void GroupCounter::encode_key(Key k, const RowFields& r, uint8_t* out) const {
     case Key::kFamily: *out = r.family; break;
     case Key::kLocalAddress: put_address(r.family, r.local_address, out); break;
     case Key::kRemoteAddress: put_address(r.family, r.remote_address, out); break;
-    case Key::kLocalPort: std::memcpy(out, &r.local_port, 2); break;
-    case Key::kRemotePort: std::memcpy(out, &r.remote_port, 2); break;
-    case Key::kUid: std::memcpy(out, &r.uid, 4); break;
+    case Key::kLocalPort: put_be(r.local_port, 2, out); break;
+    case Key::kRemotePort: put_be(r.remote_port, 2, out); break;
+    case Key::kUid: put_be(r.uid, 4, out); break;
     case Key::kRemotePrefix: put_prefix(spec_, r.family, r.remote_address, out); break;
   }
 }
@@ -124,11 +140,13 @@ void GroupCounter::rehash(size_t slots) {
   }
 }
 
-void GroupCounter::add_encoded(const uint8_t* key, uint64_t n) {
+uint32_t GroupCounter::add_encoded(const uint8_t* key, uint64_t n) {
   // At most half full, so a probe ends soon.
   if ((counts_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
-  counts_[find_or_insert(key, hash(key))] += n;
+  uint32_t g = find_or_insert(key, hash(key));
+  counts_[g] += n;
   total_ += n;
+  return g;
 }
 
 void GroupCounter::merge(const GroupCounter& other) {
@@ -136,17 +154,22 @@ void GroupCounter::merge(const GroupCounter& other) {
     if (other.count(g) != 0) add_encoded(other.key(g), other.count(g));
 }
 
-void GroupCounter::remove(const RowFields& row) {
-  const uint8_t* key = encode(row);
-  uint64_t h = hash(key);
-  size_t mask = slots_.size() - 1;
-  for (size_t s = h & mask; slots_[s] != 0; s = (s + 1) & mask) {
-    uint32_t g = slots_[s] - 1;
-    if (hashes_[g] == h && std::memcmp(this->key(g), key, width_) == 0) {
-      if (counts_[g] != 0) --counts_[g], --total_;
-      return;
-    }
-  }
+void GroupCounter::take_back(uint32_t g) {
+  if (g < counts_.size() && counts_[g] != 0) --counts_[g], --total_;
+}
+
+void GroupCounter::restore(const Checkpoint& c) {
+  keys_.resize(c.groups * width_);
+  hashes_.resize(c.groups);
+  counts_ = c.counts;
+  total_ = c.total;
+  rehash(slots_.size());
+}
+
+void GroupCounter::clear() {
+  keys_.clear(), hashes_.clear(), counts_.clear();
+  total_ = 0;
+  rehash(64);
 }
 
 Ranking GroupCounter::rank(size_t k) const {

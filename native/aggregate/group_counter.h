@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "table/socket_table.h"
+
 namespace sockscope::aggregate {
 
 // The fields a group can be keyed on, in the order the JS names list them.
@@ -23,7 +25,7 @@ enum class Key : uint8_t {
 constexpr size_t kKeyKinds = 8;
 
 // A key's bytes inside a group's encoded key:
-//   state, family: 1 byte;  ports: 2 (host order);  uid: 4 (host order);
+//   state, family: 1 byte;  ports: 2 and uid: 4, big-endian (byte order is numeric order);
 //   addresses: family byte + 16 address bytes (IPv4 in the first 4, the rest zero);
 //   remote prefix: family byte + prefix length + 16 address bytes with the host bits cleared.
 size_t key_width(Key k);
@@ -34,7 +36,7 @@ struct GroupSpec {
   uint8_t prefix6 = 64;   // and of an IPv6 one (0-128)
 };
 
-// One socket's fields as a reader decoded them; addresses point at 16 bytes.
+// One socket's fields as a reader decoded them; addresses point at 16 bytes (4 for IPv4).
 struct RowFields {
   uint8_t state = 0, family = 4;
   const uint8_t* local_address = nullptr;
@@ -55,11 +57,23 @@ class GroupCounter {
  public:
   explicit GroupCounter(const GroupSpec& spec);
 
-  void add(const RowFields& row) { add_encoded(encode(row), 1); }
+  // Counts one socket; returns its group's index.
+  uint32_t add(const RowFields& row) { return add_encoded(encode(row), 1); }
   // Adds other's groups into this one; both were made from the same spec.
   void merge(const GroupCounter& other);
-  // Takes one socket back out of its group (a partition saw it twice).
-  void remove(const RowFields& row);
+  // Takes one socket back out of group g (a partition saw it twice).
+  void take_back(uint32_t g);
+
+  // What the counter held at a point, to undo the rows added after it (an interrupted walk).
+  struct Checkpoint {
+    size_t groups = 0;
+    std::vector<uint64_t> counts;
+    uint64_t total = 0;
+  };
+  Checkpoint checkpoint() const { return {counts_.size(), counts_, total_}; }
+  void restore(const Checkpoint& c);
+  // Forgets every group, keeping the spec.
+  void clear();
 
   // k = 0: every group.
   Ranking rank(size_t k) const;
@@ -75,7 +89,7 @@ class GroupCounter {
  private:
   const uint8_t* encode(const RowFields& row);
   void encode_key(Key k, const RowFields& row, uint8_t* out) const;
-  void add_encoded(const uint8_t* key, uint64_t n);
+  uint32_t add_encoded(const uint8_t* key, uint64_t n);
   uint32_t find_or_insert(const uint8_t* key, uint64_t hash);
   void rehash(size_t slots);
   uint64_t hash(const uint8_t* key) const;
@@ -90,5 +104,8 @@ class GroupCounter {
   std::vector<uint32_t> slots_;     // open addressing: group + 1, 0 = empty
   uint64_t total_ = 0;
 };
+
+// Counts every row of a table (a replayed dump, which is parsed into one).
+void count_table(const SocketTable& t, GroupCounter& out);
 
 }  // namespace sockscope::aggregate

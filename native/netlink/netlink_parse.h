@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "aggregate/group_counter.h"
 #include "netlink/netlink_reader.h"
 #include "partition/partition.h"
 
@@ -28,11 +29,13 @@ const char* kind_name(Kind k);
 // SYN_RECV and NEW_SYN_RECV read as one state, so asking for either asks for both.
 StateMask effective_states(StateMask m);
 
-// Where rows go: appended to a table, or only counted per state.
+// Where rows go: appended to a table, or only counted per state or per group.
 struct Sink {
   SocketTable* table = nullptr;
   StateCounts* counts = nullptr;
-  // Observers (may be null): every stored row's ports; with counts, each row's cookie and state.
+  aggregate::GroupCounter* groups = nullptr;
+  // Observers (may be null): every stored row's ports; with counts, each row's cookie and state
+  // (with groups, its cookie and group).
   partition::PortHistogram* histogram = nullptr;
   partition::CookieLog* cookies = nullptr;
   uint32_t filtered = 0;  // rows the kernel sent although the request excluded them
@@ -42,6 +45,7 @@ struct Sink {
 struct Mark {
   size_t rows = 0;
   StateCounts counts{};
+  aggregate::GroupCounter::Checkpoint groups;
   uint32_t filtered = 0;
 };
 Mark mark(const Sink& s);

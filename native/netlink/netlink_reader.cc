@@ -230,4 +230,15 @@ Error count_states(int fd, const DumpRequest& req, StateCounts& out, DumpStats* 
   return e;
 }
 
+Error count_groups(int fd, const DumpRequest& req, aggregate::GroupCounter& out, DumpStats* stats) {
+  DumpRequest bare = req;
+  bare.info = bare.memory = false;
+  Sink sink;
+  sink.groups = &out, sink.histogram = req.histogram, sink.cookies = req.cookies;
+  out.clear();
+  Error e = dump_into(fd, bare, sink, stats, nullptr);
+  if (e) out.clear();
+  return e;
+}
+
 }  // namespace sockscope::netlink

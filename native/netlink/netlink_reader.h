@@ -23,6 +23,10 @@
 
 #include "table/socket_table.h"
 
+namespace sockscope::aggregate {
+class GroupCounter;
+}  // namespace sockscope::aggregate
+
 namespace sockscope::partition {
 struct PortHistogram;
 struct CookieLog;
@@ -44,8 +48,8 @@ struct DumpRequest {
   // falling back to two when the kernel refuses it. UDP is always one walk per family.
   bool combined_family = true;
   // Observers, filled as rows are stored (may be null): the ports of every row, for the next
-  // read's partition split; for count_states, every counted row's cookie and state, so that
-  // partitions' counts can be de-duplicated.
+  // read's partition split; for count_states (count_groups), every counted row's cookie and
+  // state (group), so that partitions' counts can be de-duplicated.
   partition::PortHistogram* histogram = nullptr;
   partition::CookieLog* cookies = nullptr;
 };
@@ -90,6 +94,10 @@ Error dump_table(int fd, const DumpRequest& req, SocketTable& out, DumpStats* st
 // summed over the requested tables (ask tables = 1<<kTcp | 1<<kTcp6 for TCP alone); req.info /
 // req.memory are ignored. out is zeroed first.
 Error count_states(int fd, const DumpRequest& req, StateCounts& out, DumpStats* stats = nullptr);
+
+// Counts sockets per group of out's spec (aggregate/group_counter.h) without building a table.
+// out is cleared first; on error it is left empty.
+Error count_groups(int fd, const DumpRequest& req, aggregate::GroupCounter& out, DumpStats* stats = nullptr);
 
 // Parses a recording (the bytes of all recv()s of dump_table, concatenated) as if the kernel
 // had just sent it, with the same checks, filters and DUMP_INTR handling.

@@ -180,10 +180,22 @@ bool decode_row(const Msg& m, size_t off, Row& r, Error& err) {
   return true;
 }
 
+void count_group(Sink& s, const Row& r) {
+  aggregate::RowFields f;
+  f.state = r.state, f.family = r.family, f.local_address = r.d + kSrc, f.remote_address = r.d + kDst;
+  f.local_port = r.sport, f.remote_port = r.dport, f.uid = ld32(r.d + kUid);
+  uint32_t g = s.groups->add(f);
+  if (s.cookies) s.cookies->cookie.push_back(cookie_of(r.d)), s.cookies->group.push_back(g);
+}
+
 // Hands a requested row to the sink's observers, then counts it or stores it.
 bool store_row(Walk& w, const Row& r, const Attrs& a, size_t off, Error& err) {
   Sink& s = *w.sink;
   if (s.histogram) s.histogram->add(r.sport, r.dport);
+  if (s.groups) {
+    count_group(s, r);
+    return true;
+  }
   if (s.cookies) s.cookies->cookie.push_back(cookie_of(r.d)), s.cookies->state.push_back(r.state);
   if (s.counts) {
     ++(*s.counts)[r.state];
@@ -215,6 +227,7 @@ Mark mark(const Sink& s) {
   Mark m;
   m.rows = s.table ? s.table->size() : s.cookies ? s.cookies->cookie.size() : 0;
   if (s.counts) m.counts = *s.counts;
+  if (s.groups) m.groups = s.groups->checkpoint();
   m.filtered = s.filtered;
   return m;
 }
@@ -222,7 +235,12 @@ Mark mark(const Sink& s) {
 void rollback(Sink& s, const Mark& m) {
   if (s.table) size_columns(*s.table, m.rows);
   if (s.counts) *s.counts = m.counts;
-  if (s.cookies) s.cookies->cookie.resize(m.rows), s.cookies->state.resize(m.rows);
+  if (s.groups) s.groups->restore(m.groups);
+  if (s.cookies) {
+    s.cookies->cookie.resize(m.rows);
+    if (s.groups) s.cookies->group.resize(m.rows);
+    else s.cookies->state.resize(m.rows);
+  }
   s.filtered = m.filtered;
 }
 

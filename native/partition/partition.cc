@@ -244,6 +244,21 @@ void merge_counts(const std::vector<StateCounts>& counts, const std::vector<Cook
   }
 }
 
+void merge_groups(std::vector<aggregate::GroupCounter>& parts, const std::vector<CookieLog>& logs,
+                  aggregate::GroupCounter& out, MergeScratch& scratch) {
+  size_t k = parts.size(), seen_rows = 0;
+  for (size_t p = 0; p + 1 < k; ++p) seen_rows += logs[p].cookie.size();
+  CookieSet seen(seen_rows, scratch.cookie_slots);
+  if (scratch.keep.empty()) scratch.keep.emplace_back();
+  std::vector<uint8_t>& keep = scratch.keep[0];
+  for (size_t p = 0; p < k; ++p) {
+    if (keep_unseen(logs[p].cookie, p, k, seen, keep) != keep.size())
+      for (size_t r = 0; r < keep.size(); ++r)
+        if (!keep[r]) parts[p].take_back(logs[p].group[r]);
+    out.merge(parts[p]);
+  }
+}
+
 void run_in_turn(size_t n, const std::function<void(size_t)>& task) {
   for (size_t i = 0; i < n; ++i) task(i);
 }

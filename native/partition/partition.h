@@ -12,6 +12,7 @@
 #include <functional>
 #include <vector>
 
+#include "aggregate/group_counter.h"
 #include "table/socket_table.h"
 
 namespace sockscope::partition {
@@ -87,7 +88,9 @@ class CookieSet {
 // What a counting partition keeps per row, so duplicates can be taken off the counts.
 struct CookieLog {
   std::vector<uint64_t> cookie;
-  std::vector<uint8_t> state;
+  std::vector<uint8_t> state;   // a state count's row: its state
+  std::vector<uint32_t> group;  // a group count's row: its group in the partition's counter
+  void clear() { cookie.clear(), state.clear(), group.clear(); }
 };
 
 // Memory the merges reuse from one read to the next. A large block freed on a thread-pool thread
@@ -102,6 +105,10 @@ struct MergeScratch {
 // Sums the partitions' counts, taking off every row whose cookie an earlier one had.
 void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs,
                   StateCounts& out, MergeScratch& scratch);
+// Adds the partitions' group counts into out, taking off every row whose cookie an earlier one
+// had; each partition's counter is left with those rows taken back.
+void merge_groups(std::vector<aggregate::GroupCounter>& parts, const std::vector<CookieLog>& logs,
+                  aggregate::GroupCounter& out, MergeScratch& scratch);
 // Runs task(0) .. task(n-1), one after another or at once on n threads, and returns after all.
 using RunEach = std::function<void(size_t n, const std::function<void(size_t)>& task)>;
 void run_in_turn(size_t n, const std::function<void(size_t)>& task);

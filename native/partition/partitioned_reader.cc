@@ -133,7 +133,7 @@ struct CountJob {
     counts.resize(k);
     logs = &scratch.logs;
     logs->resize(k);
-    for (partition::CookieLog& l : *logs) l.cookie.clear(), l.state.clear();
+    for (partition::CookieLog& l : *logs) l.clear();
   }
   Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) {
     p.cookies = &(*logs)[i];
@@ -141,6 +141,31 @@ struct CountJob {
   }
   void merge(partition::MergeScratch& scratch, const partition::RunEach&) {
     partition::merge_counts(counts, *logs, out, scratch);
+  }
+};
+
+// A group count: one dump, or a counter per partition, merged with each row's cookie logged to
+// drop doubles. The logs and the cookie set are freed after the merge: the memory a group count
+// keeps is its groups'.
+struct GroupJob {
+  aggregate::GroupCounter& out;
+  std::vector<aggregate::GroupCounter> parts;
+  std::vector<partition::CookieLog> logs;
+
+  Error single(int fd, const DumpRequest& r, DumpStats& st) { return netlink::count_groups(fd, r, out, &st); }
+  void begin(size_t k, partition::MergeScratch&) {
+    parts.assign(k, aggregate::GroupCounter(out.spec()));
+    logs.assign(k, {});
+  }
+  Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) {
+    p.cookies = &logs[i];
+    return netlink::count_groups(fd, p, parts[i], &st);
+  }
+  void merge(partition::MergeScratch& scratch, const partition::RunEach&) {
+    out.clear();
+    partition::merge_groups(parts, logs, out, scratch);
+    std::vector<partition::CookieLog>().swap(logs);
+    std::vector<uint64_t>().swap(scratch.cookie_slots);
   }
 };
 
@@ -203,6 +228,12 @@ Error PartitionedReader::dump_table(uint32_t asked, int fd, const DumpRequest& r
 Error PartitionedReader::count_states(uint32_t asked, int fd, const DumpRequest& req, StateCounts& out,
                                       DumpStats& st, uint32_t& used) {
   CountJob job{out, {}};
+  return read(asked, fd, req, st, used, job);
+}
+
+Error PartitionedReader::count_groups(uint32_t asked, int fd, const DumpRequest& req, aggregate::GroupCounter& out,
+                                      DumpStats& st, uint32_t& used) {
+  GroupJob job{out, {}, {}};
   return read(asked, fd, req, st, used, job);
 }
 

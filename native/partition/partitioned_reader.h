@@ -38,6 +38,9 @@ class PartitionedReader {
   Error count_states(uint32_t asked, int fd, const netlink::DumpRequest& req, StateCounts& out,
                      netlink::DumpStats& st, uint32_t& used);
 
+  Error count_groups(uint32_t asked, int fd, const netlink::DumpRequest& req, aggregate::GroupCounter& out,
+                     netlink::DumpStats& st, uint32_t& used);
+
   size_t auto_partitions() const { return auto_k_; }
   // Whether `auto` counts may take ESTABLISHED from the kernel's counter (curr_estab.h).
   estab::Trust& established_counter() { return estab_; }

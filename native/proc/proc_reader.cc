@@ -407,6 +407,18 @@ Error read_tables(const ReadRequest& req, SocketTable& out) {
   return read_each(req, rows, [&](Table t) { return [&out, t](const Row& r) { append(out, t, r); }; });
 }
 
+Error count_groups(const ReadRequest& req, aggregate::GroupCounter& out) {
+  out.clear();
+  return read_each(req, table_rows(req.root, req.tables), [&](Table t) {
+    return [&out, t](const Row& r) {
+      aggregate::RowFields f;
+      f.state = r.state, f.family = table_family(t), f.local_address = r.local, f.remote_address = r.remote;
+      f.local_port = r.local_port, f.remote_port = r.remote_port, f.uid = r.uid;
+      out.add(f);
+    };
+  });
+}
+
 Error count_states(const ReadRequest& req, StateCounts& counts) {
   return read_each(req, table_rows(req.root, req.tables), [&](Table) { return [&counts](const Row& r) { ++counts[r.state]; }; });
 }

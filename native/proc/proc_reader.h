@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "aggregate/group_counter.h"
 #include "table/socket_table.h"
 
 namespace sockscope::proc {
@@ -33,6 +34,8 @@ Error count_table(const char* data, size_t len, Table table, const RowFilter& fi
 // Reads and parses every requested file under `req.root`.
 Error read_tables(const ReadRequest& req, SocketTable& out);
 Error count_states(const ReadRequest& req, StateCounts& counts);
+// Counts the rows per group of out's spec, out cleared first.
+Error count_groups(const ReadRequest& req, aggregate::GroupCounter& out);
 
 const char* table_file_name(Table table);
 
