@@ -142,7 +142,8 @@ function toPressure(groups: CountByResult, p: Plan, top: number): PortPressureRe
   }
   const rows = [...byDestination.values()];
   for (const r of rows) r.fraction = p.rangeSize ? r.used / p.rangeSize : 0;
-  rows.sort((a, b) => b.used - a.used || (a.remoteAddress < b.remoteAddress ? -1 : a.remoteAddress > b.remoteAddress ? 1 : a.remotePort - b.remotePort));
+  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  rows.sort((a, b) => b.used - a.used || text(a.remoteAddress, b.remoteAddress) || a.remotePort - b.remotePort || text(a.localAddress, b.localAddress));
   const out = (top > 0 ? rows.slice(0, top) : rows) as PortPressureResult;
   out.range = p.range;
   out.reserved = p.range[1] - p.range[0] + 1 - p.rangeSize;

@@ -32,6 +32,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   port: { type: 'string' },
   host: { type: 'string' },
+  by: { type: 'string' },
+  prefix: { type: 'string' },
+  top: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 /** The flags as parsed: every option above, by its long name. */

@@ -7,13 +7,15 @@ import { counters } from './counters.js';
 import { doctor } from './doctor.js';
 import { list } from './list.js';
 import { overview } from './overview.js';
+import { ports } from './ports.js';
 import { queues } from './queues.js';
 import { serve } from './serve.js';
 import { states } from './states.js';
+import { top } from './top.js';
 import { USAGE } from './usage.js';
 import { watch } from './watch.js';
 
-const COMMANDS: Record<string, Command> = { states, list, queues, watch, counters, serve, doctor };
+const COMMANDS: Record<string, Command> = { states, list, queues, watch, counters, serve, doctor, top, ports };
 /** Commands that take one positional argument. */
 const WITH_ARGUMENT = ['watch', 'counters'];
 

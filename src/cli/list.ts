@@ -27,7 +27,7 @@ function protocolsOf(f: Flags): Protocol[] {
 }
 
 /** Accepts netstat's names and ss's, in any case: `time-wait` is TIME_WAIT. */
-function stateArg(name: string): TcpState {
+export function stateArg(name: string): TcpState {
   const upper = name.toUpperCase();
   const state = SS_NAMES[upper] ?? upper;
   if (!(TCP_STATES as readonly string[]).includes(state)) {

@@ -10,6 +10,9 @@ Commands:
             [--count N] [--json] (one JSON object a line)
   counters  [PATTERN] kernel counters named as nstat -az names them; PATTERN: a regex, any case   [--json]
   doctor    what the tables, counters and sysctls say is wrong   [--duration SECONDS] [--json]
+  top       socket counts by key, largest first, as ss | awk | sort | uniq -c | sort -nr
+            [--by KEY[,KEY...]] [--prefix N] [--top N] [--state NAME]... [--sport/--dport P] [-4|-6] [--json]
+  ports     ephemeral-port use per destination, against ip_local_port_range   [--top N] [--json]
   serve     Prometheus metrics on http://HOST:PORT/metrics (needs prom-client)   [--port N] [--host ADDR]
 
 Options:
@@ -33,6 +36,10 @@ Options:
   --json, --ndjson   JSON array, or one JSON object a line
   --count N          watch: stop after N samples
   --duration SECONDS doctor: sample twice, SECONDS apart, to see counters grow
+  --by KEYS          top: state, family, localAddress, localPort, remoteAddress, remotePort, uid,
+                     remotePrefix; comma-separated (default remoteAddress)
+  --prefix N         top: remotePrefix's IPv4 prefix length (default 24; IPv6 /64)
+  --top N            top, ports: the N largest groups (default 20), the rest summed as other
   --port N           serve: TCP port, 0 for any free one (default 9464)
   --host ADDR        serve: address to listen on (default 127.0.0.1)
   -h, --help         this text`;
