@@ -51,6 +51,14 @@ export interface ListenQueue {
    * takes them. Listeners sharing an address and port (SO_REUSEPORT) each show the group's count.
    */
   synRecv?: number;
+  /**
+   * Packets the kernel dropped for this listener since it was created: its own `sk_drops`, as
+   * `ss -tlm` shows it (`d`). Every SYN or final ACK refused because the accept queue (or the
+   * SYN queue) was full counts here, as in the host-wide ListenOverflows and ListenDrops, so
+   * this names *which* listener overflows; so do other drops, such as the bare ACKs a
+   * TCP_DEFER_ACCEPT listener discards. `null` on the /proc source, which has no such field.
+   */
+  drops: number | null;
 }
 
 /** The option names of {@link listenQueues}. */
@@ -72,6 +80,39 @@ export function planListenQueues(options: unknown, fn: string, extraKeys: readon
   if (o.source !== undefined) read.source = o.source as Source;
   toNativeRequest(read, fn); // the read options' own checks (procRoot, source), with their messages
   return { read, synRecv: checkBoolean(o.synRecv, 'synRecv', false) };
+}
+
+/** Errors of a netlink read that mean "no sock_diag here": `auto` reads /proc then. */
+const NETLINK_UNAVAILABLE = ['EPROTONOSUPPORT', 'EAFNOSUPPORT', 'ESOCKTNOSUPPORT', 'EPERM', 'EACCES', 'ENOENT', 'EOPNOTSUPP'];
+
+/** The LISTEN read: with SK_MEMINFO (each listener's drops) where it may come over netlink. */
+function listenerRead(read: ListenQueuePlan['read'], memory: boolean) {
+  return { ...read, states: ['LISTEN' as const], ...(memory && { memory: true, source: 'netlink' as const }) };
+}
+
+const mayUseNetlink = (read: ListenQueuePlan['read']) => read.source !== 'proc' && read.procRoot === undefined;
+/** An `auto` read whose netlink attempt found no sock_diag goes on without the drops, from /proc. */
+const fallsBack = (read: ListenQueuePlan['read'], err: unknown) =>
+  read.source === undefined || read.source === 'auto' ? NETLINK_UNAVAILABLE.includes((err as { code?: string }).code ?? '') : false;
+
+async function readListeners(read: ListenQueuePlan['read']): Promise<SocketTable> {
+  if (!mayUseNetlink(read)) return snapshot(listenerRead(read, false));
+  try {
+    return await snapshot(listenerRead(read, true));
+  } catch (err) {
+    if (fallsBack(read, err)) return snapshot(listenerRead(read, false));
+    throw err;
+  }
+}
+
+function readListenersSync(read: ListenQueuePlan['read']): SocketTable {
+  if (!mayUseNetlink(read)) return snapshotSync(listenerRead(read, false));
+  try {
+    return snapshotSync(listenerRead(read, true));
+  } catch (err) {
+    if (fallsBack(read, err)) return snapshotSync(listenerRead(read, false));
+    throw err;
+  }
 }
 
 /** The half-open read: SYN_RECV rows of both families, as a dual-stack listener takes IPv4 ones. */
@@ -110,6 +151,7 @@ function countSynRecv(listeners: SocketTable, halfOpen: SocketTable, out: Listen
 
 function toListenQueues(listeners: SocketTable, halfOpen?: SocketTable): ListenQueue[] {
   const c = listeners.columns;
+  const drops = c.memory?.drops;
   const out: ListenQueue[] = [];
   for (let i = 0; i < listeners.length; i++) {
     const acceptQueue = c.recvQ[i]!;
@@ -121,6 +163,7 @@ function toListenQueues(listeners: SocketTable, halfOpen?: SocketTable): ListenQ
       acceptQueue,
       backlog,
       full: backlog === null ? null : acceptQueue > backlog,
+      drops: drops && !Number.isNaN(drops[i]) ? drops[i]! : null,
     });
   }
   if (halfOpen) countSynRecv(listeners, halfOpen, out);
@@ -141,7 +184,7 @@ export async function listenQueues(options?: ListenQueueOptions): Promise<Listen
 /** listenQueues for options already checked. */
 export async function readListenQueues(p: ListenQueuePlan): Promise<ListenQueue[]> {
   const [listeners, halfOpen] = await Promise.all([
-    snapshot({ ...p.read, states: ['LISTEN'] }),
+    readListeners(p.read),
     p.synRecv ? snapshot(synRecvRead(p.read)) : undefined,
   ]);
   return toListenQueues(listeners, halfOpen);
@@ -150,6 +193,6 @@ export async function readListenQueues(p: ListenQueuePlan): Promise<ListenQueue[
 /** {@link listenQueues} on the calling thread. */
 export function listenQueuesSync(options?: ListenQueueOptions): ListenQueue[] {
   const p = planListenQueues(options, 'listenQueuesSync');
-  const listeners = snapshotSync({ ...p.read, states: ['LISTEN'] });
+  const listeners = readListenersSync(p.read);
   return toListenQueues(listeners, p.synRecv ? snapshotSync(synRecvRead(p.read)) : undefined);
 }

@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { listenQueuesSync, netstatCountersSync, watch, type WatchSample } from '../../src/index.js';
+import { listenQueuesSync, netstatCountersSync, watch, type ListenQueue, type WatchSample } from '../../src/index.js';
+import { netlinkReady } from '../helpers/netlink.js';
 import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';
 
 const CONNECTS = 10;
@@ -60,9 +61,18 @@ describe.skipIf(!HAS_NETNS || !hasCommand('nstat') || !hasCommand('netstat') || 
       const seconds = (after.elapsedMs - before.elapsedMs) / 1000;
       expect(after.perSecond!.listenOverflows).toBe(DROPPED / seconds);
       expect(after.listeners).toEqual([
-        { proto: 'tcp', localAddress: '127.0.0.1', localPort: fx.made.flood, acceptQueue: BACKLOG + 1, backlog: null, full: null },
+        { proto: 'tcp', localAddress: '127.0.0.1', localPort: fx.made.flood, acceptQueue: BACKLOG + 1, backlog: null, full: null, drops: null },
       ]);
       expect(after.states).toBeUndefined();
+    });
+
+    it.skipIf(!netlinkReady)('names the listener that dropped them: its drops equal the counters and ss -tlm', () => {
+      const out = JSON.parse(cli(['queues', '--json', '--source', 'netlink'], fx).stdout) as { listeners: ListenQueue[] };
+      expect(out.listeners).toEqual([
+        { proto: 'tcp', localAddress: '127.0.0.1', localPort: fx.made.flood, acceptQueue: BACKLOG + 1, backlog: BACKLOG, full: true, synRecv: 0, drops: DROPPED },
+      ]);
+      const skmem = /skmem:\(.*\bd(\d+)\)/.exec(fx.exec('ss', ['-tlmnH']));
+      expect(Number(skmem![1])).toBe(DROPPED);
     });
 
     it('leaves the listener holding backlog + 1 connections', () => {

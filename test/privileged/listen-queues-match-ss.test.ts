@@ -23,6 +23,7 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('python3'))(
   () => {
     let fx: Fixture<Made>;
     let procRoot: string;
+    let ssDrops: Map<number, number>;
 
     /** What the fixture made, as listenQueues must report it from `source`. */
     function expected(source: 'proc' | 'netlink', synRecv: boolean): ListenQueue[] {
@@ -32,6 +33,9 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('python3'))(
         backlog: source === 'netlink' ? backlog : null,
         full: source === 'netlink' ? acceptQueue > backlog : null,
         ...(synRecv && { synRecv: half }),
+        // Nothing overflows here (the counters stay 0), but a TCP_DEFER_ACCEPT listener drops
+        // the bare ACK of each handshake it defers: ss -tlm's d counts those too.
+        drops: source === 'netlink' ? ssDrops.get(localPort)! : null,
       });
       return [
         row('tcp', '127.0.0.1', flood, 0, 1, 0),
@@ -45,6 +49,13 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('python3'))(
     beforeAll(async () => {
       fx = await startInNetns<Made>(['python3', path.join(ROOT, 'test/fixtures/listen_pressure.py'), '--waiting', '--half-open', String(HALF_OPEN)]);
       procRoot = `/proc/${fx.pid}/net`;
+      // `ss -tlmnH`: a listener's line, then its skmem:(...,d<drops>) line.
+      const lines = fx.exec('ss', ['-tlmnH']).trim().split('\n');
+      ssDrops = new Map();
+      for (let i = 0; i + 1 < lines.length; i += 2) {
+        const port = Number(lines[i]!.trim().split(/\s+/)[3]!.split(':').pop());
+        ssDrops.set(port, Number(/\bd(\d+)\)/.exec(lines[i + 1]!)![1]));
+      }
     });
     afterAll(() => fx?.stop());
 
@@ -77,6 +88,13 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('python3'))(
       const out = JSON.parse(r.stdout) as { listeners: ListenQueue[]; counters: Record<string, number> };
       expect(out.listeners.sort(byPort)).toEqual(expected(netlinkReady ? 'netlink' : 'proc', true));
       expect(out.counters).toEqual({ listenOverflows: 0, listenDrops: 0, syncookiesSent: 0, reqQFullDrop: 0 });
+    });
+
+    it.skipIf(!netlinkReady)('gives each listener\'s drops as ss -tlm shows d, the deferred ACKs among them', () => {
+      const listeners = JSON.parse(cli(['queues', '--json', '--source', 'netlink'], fx).stdout).listeners as ListenQueue[];
+      expect(new Map(listeners.map((l) => [l.localPort, l.drops]))).toEqual(ssDrops);
+      expect(ssDrops.get(fx.made.defer4)).toBe(HALF_OPEN);
+      expect(ssDrops.get(fx.made.waiting.v4)).toBe(0);
     });
 
     it.skipIf(!netlinkReady)('gives each backlog as ss -ltn shows Send-Q (netlink)', () => {
