@@ -1,6 +1,8 @@
 // diagnose(): reads states, listen queues, counters and sysctls once (or twice, durationMs
 // apart) and says what they mean, as findings. Reads only; never writes a sysctl.
+import { countBy, type CountByOptions, type GroupCount } from './count-by.js';
 import { endpoint } from './format.js';
+import { portPressure, type PortPressure } from './port-pressure.js';
 import { holdProcess } from './hold.js';
 import { planListenQueues, type ListenQueue, type ListenQueuePlan } from './queues.js';
 import { snapshot } from './read.js';
@@ -43,7 +45,10 @@ export type FindingId =
   | 'time-wait-pile'
   | 'close-wait-pile'
   | 'syncookies-off'
-  | 'tw-recycle-on';
+  | 'tw-recycle-on'
+  | 'ephemeral-ports'
+  | 'syn-recv-concentration'
+  | 'connection-concentration';
 
 /** Numbers about one socket address, `endpoint` as ss prints it (`127.0.0.1:8080`, `[::]:443`). */
 export interface EndpointEvidence {
@@ -74,6 +79,15 @@ export const DOCTOR_THRESHOLDS = {
   halfOpenMin: 32,
   timeWaitMin: 4096,
   closeWaitMin: 64,
+  /** Ephemeral ports: share of the usable range one destination holds (info, warning, critical). */
+  portPressureInfo: 0.2,
+  portPressureWarning: 0.5,
+  portPressureCritical: 0.9,
+  /** Concentration: one remote /24 (/64) holding this share of `halfOpenMin`+ SYN_RECV sockets. */
+  synRecvShare: 0.5,
+  /** Concentration: one remote address holding this share of at least `connectionsMin` ESTABLISHED. */
+  connectionShare: 0.5,
+  connectionsMin: 1000,
 } as const;
 
 /** What the rules look at: one sample, and the increase over `seconds` when there were two. */
@@ -86,6 +100,12 @@ export interface DoctorInput {
   sysctls: TcpSysctls;
   /** CLOSE_WAIT sockets by local endpoint, read only when there are `closeWaitMin` of them. */
   closeWaitByEndpoint: Map<string, number>;
+  /** The destinations holding the most ephemeral ports (portPressure), most first. */
+  ports: PortPressure[];
+  /** The remote prefixes holding the most SYN_RECV sockets, read only with `halfOpenMin` of them. */
+  synRecvByPrefix: GroupCount[];
+  /** The remote addresses holding the most ESTABLISHED sockets, read only with `connectionsMin` of them. */
+  establishedByRemote: GroupCount[];
 }
 
 const TOP = 5;
@@ -285,7 +305,74 @@ function twRecycleOn(d: DoctorInput): Finding | undefined {
   };
 }
 
-const RULES = [acceptQueueFull, listenOverflows, halfOpen, somaxconnCap, synBacklogCap, syncookiesOff, twRecycleOn, closeWaitPile, timeWaitPile];
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+
+function ephemeralPorts(d: DoctorInput): Finding | undefined {
+  const t = DOCTOR_THRESHOLDS;
+  const hot = d.ports.filter((p) => p.fraction >= t.portPressureInfo);
+  if (hot.length === 0) return undefined;
+  const top = hot[0]!;
+  const destination = endpoint(top.remoteAddress, top.remotePort, top.remoteAddress.includes(':') ? 'tcp6' : 'tcp');
+  return {
+    id: 'ephemeral-ports',
+    severity: top.fraction >= t.portPressureCritical ? 'critical' : top.fraction >= t.portPressureWarning ? 'warning' : 'info',
+    title: `${top.used} of ${top.rangeSize} ephemeral ports (${percent(top.fraction)}) held toward ${destination} from ${top.localAddress}`,
+    evidence: {
+      used: top.used, established: top.established, timeWait: top.timeWait, other: top.other, rangeSize: top.rangeSize,
+      fraction: top.fraction, infoAt: t.portPressureInfo, warningAt: t.portPressureWarning, criticalAt: t.portPressureCritical,
+    },
+    endpoints: hot.slice(0, TOP).map((p) => ({
+      endpoint: `${p.localAddress} -> ${endpoint(p.remoteAddress, p.remotePort, p.remoteAddress.includes(':') ? 'tcp6' : 'tcp')}`,
+      evidence: { used: p.used, timeWait: p.timeWait, fraction: p.fraction },
+    })),
+    advice:
+      'A connect() needs a local port no other socket holds toward the same destination, TIME_WAIT included: ' +
+      'when the range runs out, connect() fails with EADDRNOTAVAIL. Reuse connections (keep-alive, a pool) ' +
+      'instead of one per request; spread over more destination addresses or source addresses (each pair has ' +
+      'its own range); net.ipv4.tcp_tw_reuse = 1 lets outgoing connections take ports held in TIME_WAIT when ' +
+      'timestamps make it safe; widen net.ipv4.ip_local_port_range. Not tcp_tw_recycle: it was removed in Linux 4.12.',
+  };
+}
+
+function synRecvConcentration(d: DoctorInput): Finding | undefined {
+  const synRecv = d.states.SYN_RECV;
+  const top = d.synRecvByPrefix[0];
+  if (!top || synRecv < DOCTOR_THRESHOLDS.halfOpenMin || top.count < synRecv * DOCTOR_THRESHOLDS.synRecvShare) return undefined;
+  return {
+    id: 'syn-recv-concentration',
+    severity: 'warning',
+    title: `${top.remotePrefix} holds ${top.count} of ${synRecv} half-open connections (${percent(top.count / synRecv)})`,
+    evidence: { synRecv, fromPrefix: top.count, share: top.count / synRecv, shareAt: DOCTOR_THRESHOLDS.synRecvShare },
+    endpoints: d.synRecvByPrefix.slice(0, TOP).map((g) => ({ endpoint: g.remotePrefix!, evidence: { synRecv: g.count } })),
+    advice:
+      'Most handshakes left half-open come from one network: a flood from few sources, or one client whose ' +
+      'final ACKs are lost on the way. Rate-limit or filter that prefix upstream (firewall, load balancer); keep ' +
+      'net.ipv4.tcp_syncookies at 1.',
+  };
+}
+
+function connectionConcentration(d: DoctorInput): Finding | undefined {
+  const established = d.states.ESTABLISHED;
+  const top = d.establishedByRemote[0];
+  const t = DOCTOR_THRESHOLDS;
+  if (!top || established < t.connectionsMin || top.count < established * t.connectionShare) return undefined;
+  return {
+    id: 'connection-concentration',
+    severity: 'info',
+    title: `${top.remoteAddress} holds ${top.count} of ${established} established connections (${percent(top.count / established)})`,
+    evidence: { established, fromAddress: top.count, share: top.count / established, shareAt: t.connectionShare, minimum: t.connectionsMin },
+    endpoints: d.establishedByRemote.slice(0, TOP).map((g) => ({ endpoint: g.remoteAddress!, evidence: { established: g.count } })),
+    advice:
+      'One peer holds most connections. A proxy or a pooled client does that by design; a count that only ' +
+      'grows is a client (or this host, toward it) opening connections and never closing them: a pool leak. ' +
+      'Compare over time (sockscope top --by remoteAddress) and cap the pool.',
+  };
+}
+
+const RULES = [
+  acceptQueueFull, listenOverflows, halfOpen, somaxconnCap, synBacklogCap, syncookiesOff, twRecycleOn, closeWaitPile, timeWaitPile,
+  ephemeralPorts, synRecvConcentration, connectionConcentration,
+];
 const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
 /** The findings of `input`, critical first. */
@@ -307,6 +394,17 @@ async function closeWaitEndpoints(states: StateCounts, read: DiagnoseReads): Pro
 
 type DiagnoseReads = ListenQueuePlan['read'];
 
+/** A sysRoot without ip_local_port_range (a kernel without it, a partial fixture): no port finding. */
+function withoutRange(err: unknown): PortPressure[] {
+  if ((err as { code?: string }).code === 'ENOENT') return [];
+  throw err;
+}
+
+/** The TOP largest groups, without the `other` entry. */
+async function topGroups(options: CountByOptions): Promise<GroupCount[]> {
+  return (await countBy({ ...options, top: TOP })).filter((g): g is GroupCount => !('other' in g));
+}
+
 function checkDuration(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number') throw invalid(TypeError, 'a number >= 1', 'durationMs', value);
@@ -318,8 +416,9 @@ function checkDuration(value: unknown): number | undefined {
  * Reads the host (or a namespace, through `procRoot`) once, or twice `durationMs` apart, and
  * says what it means: half-open pressure and suspected SYN floods, full accept queues, listen
  * overflows (growing ones only with `durationMs`), backlogs capped by net.core.somaxconn or
- * net.ipv4.tcp_max_syn_backlog, TIME_WAIT and CLOSE_WAIT piles, syncookies off, and
- * tcp_tw_recycle on. Thresholds: {@link DOCTOR_THRESHOLDS}. A calm host gets no warnings.
+ * net.ipv4.tcp_max_syn_backlog, TIME_WAIT and CLOSE_WAIT piles, syncookies off,
+ * tcp_tw_recycle on, ephemeral ports running out toward a destination, and half-open or
+ * established connections concentrated on one remote prefix or address. Thresholds: {@link DOCTOR_THRESHOLDS}. A calm host gets no warnings.
  * It reads every socket's state and the SYN_RECV sockets: a full dump, meant for a person's
  * question, not a hot loop.
  *
@@ -344,8 +443,17 @@ export async function diagnose(options?: DiagnoseOptions): Promise<Finding[]> {
   const last = samples.at(-1);
   if (!last) throw o.signal!.reason;
   const states = last.states!;
-  const [sysctls, closeWaitByEndpoint] = await Promise.all([readTcpSysctls(sysRoot), closeWaitEndpoints(states, plan.read)]);
+  const [sysctls, closeWaitByEndpoint, ports, synRecvByPrefix, establishedByRemote] = await Promise.all([
+    readTcpSysctls(sysRoot),
+    closeWaitEndpoints(states, plan.read),
+    portPressure({ ...plan.read, sysRoot, top: TOP }).catch(withoutRange),
+    states.SYN_RECV < DOCTOR_THRESHOLDS.halfOpenMin ? [] : topGroups({ ...plan.read, by: 'remotePrefix', states: ['SYN_RECV'] }),
+    states.ESTABLISHED < DOCTOR_THRESHOLDS.connectionsMin ? [] : topGroups({ ...plan.read, by: 'remoteAddress', states: ['ESTABLISHED'] }),
+  ]);
   return findingsOf({
+    ports,
+    synRecvByPrefix,
+    establishedByRemote,
     states,
     listeners: last.listeners,
     counters: last.counters,

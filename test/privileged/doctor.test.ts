@@ -60,7 +60,22 @@ describe.skipIf(needs)('doctor on a namespace with a flooded listener and half-o
       ? [{ id: 'accept-queue-full', severity: 'critical', title: `Accept queue full on 127.0.0.1:${fx.made.flood}`, evidence: { listeners: 1 }, endpoints: [flood] }]
       : [];
     expect(findings.filter((f) => f.id === 'accept-queue-full')).toEqual(full);
-    expect(findings.map((f) => f.id)).toEqual([...full.map((f) => f.id), 'half-open-pressure', 'listen-overflows']);
+    expect(findings.map((f) => f.id)).toEqual([...full.map((f) => f.id), 'half-open-pressure', 'syn-recv-concentration', 'listen-overflows']);
+  });
+
+  it('sees the half-open connections concentrated on one prefix: the IPv4 ones and the IPv4-mapped', () => {
+    const synRecv = 2 * HALF_OPEN;
+    const fromLoopback = HALF_OPEN + HALF_OPEN / 2;
+    expect(findings.find((f) => f.id === 'syn-recv-concentration')).toEqual({
+      id: 'syn-recv-concentration',
+      severity: 'warning',
+      title: `127.0.0.0/24 holds ${fromLoopback} of ${synRecv} half-open connections (${((fromLoopback / synRecv) * 100).toFixed(1)}%)`,
+      evidence: { synRecv, fromPrefix: fromLoopback, share: fromLoopback / synRecv, shareAt: 0.5 },
+      endpoints: [
+        { endpoint: '127.0.0.0/24', evidence: { synRecv: fromLoopback } },
+        { endpoint: '::/64', evidence: { synRecv: HALF_OPEN / 2 } },
+      ],
+    });
   });
 
   it('prints the findings as text, critical first', () => {

@@ -93,5 +93,18 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('python3'))(
         rangeSize: r.rangeSize, fraction: (fx.made.timeWait + fx.made.established) / r.rangeSize,
       });
     });
+
+    it('doctor names the destination whose ports run out, with the numbers and thresholds', () => {
+      const findings = run(['doctor', '--json']) as { id: string; severity: string; title: string; evidence: Record<string, number> }[];
+      const f = findings.find((x) => x.id === 'ephemeral-ports')!;
+      const used = fx.made.timeWait + fx.made.established;
+      const rangeSize = fx.made.range[1] - fx.made.range[0] + 1 - 11;
+      expect(f.severity).toBe('warning');
+      expect(f.title).toBe(`${used} of ${rangeSize} ephemeral ports (${((used / rangeSize) * 100).toFixed(1)}%) held toward 127.0.0.1:8080 from 127.0.0.9`);
+      expect(f.evidence).toEqual({
+        used, established: fx.made.established, timeWait: fx.made.timeWait, other: 0, rangeSize,
+        fraction: used / rangeSize, infoAt: 0.2, warningAt: 0.5, criticalAt: 0.9,
+      });
+    });
   },
 );

@@ -12,7 +12,8 @@ describe('the rules', () => {
   };
   const zero = { listenOverflows: 0, listenDrops: 0, syncookiesSent: 0, reqQFullDrop: 0, backlogDrop: 0, retransSegs: 0, outRsts: 0, attemptFails: 0, estabResets: 0, all: {} };
   const input = (d: Partial<DoctorInput>): DoctorInput => ({
-    states: counts({}), listeners: [], counters: zero, increase: null, seconds: null, sysctls: {}, closeWaitByEndpoint: new Map(), ...d,
+    states: counts({}), listeners: [], counters: zero, increase: null, seconds: null, sysctls: {}, closeWaitByEndpoint: new Map(),
+    ports: [], synRecvByPrefix: [], establishedByRemote: [], ...d,
   });
   const ids = (d: Partial<DoctorInput>) => findingsOf(input(d)).map((f) => `${f.severity} ${f.id}`);
 
@@ -57,5 +58,35 @@ describe('the rules', () => {
     const listener = { proto: 'tcp' as const, localAddress: '127.0.0.1', localPort: 8080, acceptQueue: 129, backlog: 128, full: true };
     expect(ids({ listeners: [listener], sysctls: { somaxconn: 128 } })).toEqual(['critical accept-queue-full', 'warning somaxconn-cap']);
     expect(ids({ listeners: [{ ...listener, acceptQueue: 0, full: false }], sysctls: { somaxconn: 128 } })).toEqual(['info somaxconn-cap']);
+  });
+
+  const pressure = (used: number, rangeSize: number, timeWait = used) => ({
+    localAddress: '10.0.0.5', remoteAddress: '10.9.9.9', remotePort: 443, used, established: used - timeWait, timeWait, other: 0, rangeSize, fraction: used / rangeSize,
+  });
+
+  it('names the destination running out of ephemeral ports, with the thresholds', () => {
+    expect(ids({ ports: [pressure(199, 1000)] })).toEqual([]);
+    expect(ids({ ports: [pressure(200, 1000)] })).toEqual(['info ephemeral-ports']);
+    expect(ids({ ports: [pressure(500, 1000)] })).toEqual(['warning ephemeral-ports']);
+    const [f] = findingsOf(input({ ports: [pressure(950, 1000, 900), pressure(300, 1000)] }));
+    expect(f!.severity).toBe('critical');
+    expect(f!.title).toBe('950 of 1000 ephemeral ports (95.0%) held toward 10.9.9.9:443 from 10.0.0.5');
+    expect(f!.evidence).toEqual({ used: 950, established: 50, timeWait: 900, other: 0, rangeSize: 1000, fraction: 0.95, infoAt: 0.2, warningAt: 0.5, criticalAt: 0.9 });
+    expect(f!.endpoints.map((e) => e.endpoint)).toEqual(['10.0.0.5 -> 10.9.9.9:443', '10.0.0.5 -> 10.9.9.9:443']);
+    expect(f!.advice).toContain('tcp_tw_reuse');
+    expect(f!.advice).toContain('ip_local_port_range');
+    expect(f!.advice).toMatch(/Not tcp_tw_recycle: it was removed in Linux 4\.12/);
+  });
+
+  it('sees half-open connections concentrated on one prefix, and connections on one peer', () => {
+    const syn = [{ remotePrefix: '203.0.113.0/24', count: 30 }, { remotePrefix: '198.51.100.0/24', count: 10 }];
+    expect(ids({ states: counts({ SYN_RECV: 40, ESTABLISHED: 100 }), synRecvByPrefix: syn })).toEqual(['warning syn-recv-concentration']);
+    expect(ids({ states: counts({ SYN_RECV: 61, ESTABLISHED: 100 }), synRecvByPrefix: syn })).toEqual([]);
+    const f = findingsOf(input({ states: counts({ SYN_RECV: 40, ESTABLISHED: 100 }), synRecvByPrefix: syn }))[0]!;
+    expect(f.title).toBe('203.0.113.0/24 holds 30 of 40 half-open connections (75.0%)');
+    const peers = [{ remoteAddress: '10.1.1.1', count: 600 }];
+    expect(ids({ states: counts({ ESTABLISHED: 1000 }), establishedByRemote: peers })).toEqual(['info connection-concentration']);
+    expect(ids({ states: counts({ ESTABLISHED: 999 }), establishedByRemote: peers })).toEqual([]);
+    expect(ids({ states: counts({ ESTABLISHED: 1201 }), establishedByRemote: peers })).toEqual([]);
   });
 });
