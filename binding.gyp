@@ -17,7 +17,10 @@
         "native/process_map.cc",
         "native/queue_of.cc",
         "native/read_ahead.cc",
-        "native/reader.cc"
+        "native/reader.cc",
+        "native/unix/unix_diag.cc",
+        "native/unix/unix_proc.cc",
+        "native/unix/unix_reader.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
