@@ -13,6 +13,7 @@ import type { SocketRow } from './table.js';
 import type { ListenQueueOptions } from './queues.js';
 import { checkOneOf } from './validate.js';
 import { countersCommand, doctorCommand, queuesCommand, watchCommand } from './cli-queues.js';
+import { NOT_FOR_UNIX, unixListCommand } from './cli-unix.js';
 
 const USAGE = `Usage: sockscope [COMMAND] [OPTIONS]
 
@@ -20,6 +21,7 @@ Commands:
   (none)    state counts, then the listening sockets with their queues
   states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
   list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [-i] [-m] [-p] [--state NAME]... [--json|--ndjson]
+            UNIX sockets, as ss -x: list -x [-l|-a] [-e] [-p] [--state NAME]... [--json|--ndjson]
   queues    listeners' accept queue, backlog and half-open count, and the overflow counters   [-4|-6] [--json]
   watch     [SECONDS] a sample every SECONDS (default 1): counter increases, busy accept queues
             [--count N] [--json] (one JSON object a line)
@@ -30,6 +32,7 @@ Commands:
 Options:
   -t, --tcp          TCP sockets (the default)
   -u, --udp          UDP sockets
+  -x, --unix         UNIX sockets (list only; alone: not with -t, -u, -4, -6, -i, -m, ports or --record)
   -l, --listening    listening sockets only
   -a, --all          every socket (without -l or -a, as ss: no LISTEN, TIME_WAIT, SYN_RECV or CLOSE)
   -4, -6             IPv4 or IPv6 only
@@ -55,6 +58,7 @@ Options:
 const OPTIONS = {
   tcp: { type: 'boolean', short: 't' },
   udp: { type: 'boolean', short: 'u' },
+  unix: { type: 'boolean', short: 'x' },
   listening: { type: 'boolean', short: 'l' },
   all: { type: 'boolean', short: 'a' },
   ipv4: { type: 'boolean', short: '4' },
@@ -172,7 +176,16 @@ async function states(f: Flags): Promise<string> {
   return f.json ? JSON.stringify(counts, null, 2) : formatStateCounts(counts);
 }
 
+/** `list -x`: the flags that mean something for UNIX sockets, the others refused. */
+function unixList(f: Flags): Promise<string> {
+  const misplaced = NOT_FOR_UNIX.find((k) => f[k] !== undefined);
+  if (misplaced) throw new UsageError(`--${misplaced} does not apply to UNIX sockets (-x)`);
+  const { source, procRoot, netns } = readOptions(f, []);
+  return unixListCommand({ ...f, source, procRoot, netns: netns as string | undefined });
+}
+
 async function list(f: Flags): Promise<string> {
+  if (f.unix) return unixList(f);
   const protocols = protocolsOf(f);
   const table = await snapshot({
     ...readOptions(f, protocols, statesOf(f)),

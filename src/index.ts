@@ -25,3 +25,5 @@ export type { DiagnoseOptions, Finding, FindingId, Severity, EndpointEvidence } 
 export { readSocketFigures, readTcpCounters } from './metrics.js';
 export type { MetricsReadOptions, SocketFigures, ListenerFigures, TcpCounters } from './metrics.js';
 export type { Netns } from './netns.js';
+export { unixSockets, unixSocketsSync, UnixSocketTable, UNIX_STATES, UNIX_TYPES } from './unix.js';
+export type { UnixSocketOptions, UnixSocketRow, UnixSocketColumns, UnixState, UnixType } from './unix.js';
