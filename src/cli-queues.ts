@@ -4,7 +4,8 @@ import { keyCounters, netstatCounters, type KeyCounters, type NetstatCounters } 
 import { diagnose, type Finding } from './doctor.js';
 import { endpoint, formatTable } from './format.js';
 import { holdProcess } from './hold.js';
-import { listenQueues, type ListenQueue, type ListenQueueOptions } from './queues.js';
+import { listenQueues, type AnyListenQueue, type ListenQueue, type ListenQueueOptions } from './queues.js';
+import { unixListenerName } from './unix-queues.js';
 import { invalid } from './validate.js';
 import { watch, type WatchSample } from './watch.js';
 
@@ -14,17 +15,20 @@ const OVERFLOW_KEYS = ['listenOverflows', 'listenDrops', 'syncookiesSent', 'reqQ
 const counterRoot = (read: ListenQueueOptions) => (read.procRoot === undefined ? {} : { procRoot: read.procRoot });
 const listenerName = (l: ListenQueue) => endpoint(l.localAddress, l.localPort, l.proto);
 
-/** `sockscope queues`: every listener's queues (half-open counts included), then the overflow counters. */
+const anyListenerName = (l: AnyListenQueue) => (l.proto === 'unix' ? unixListenerName(l) : listenerName(l));
+const known = (n: number | null | undefined) => (n === null || n === undefined ? '-' : String(n));
+
+/** `sockscope queues`: every listener's queues (half-open counts included), UNIX ones last, then the overflow counters. */
 export async function queuesCommand(read: ListenQueueOptions, json: boolean): Promise<string> {
-  const [listeners, all] = await Promise.all([listenQueues({ ...read, synRecv: true }), netstatCounters(counterRoot(read))]);
+  const [listeners, all] = await Promise.all([listenQueues({ ...read, synRecv: true, unix: true }), netstatCounters(counterRoot(read))]);
   const key = keyCounters(all);
   const counters = Object.fromEntries(OVERFLOW_KEYS.map((k) => [k, key[k]]));
   if (json) return JSON.stringify({ listeners, counters }, null, 2);
   const table = formatTable(listeners, [
-    { title: 'Local Address:Port', value: listenerName },
-    { title: 'Accept-Q', value: (l) => String(l.acceptQueue), right: true },
-    { title: 'Backlog', value: (l) => (l.backlog === null ? '-' : String(l.backlog)), right: true },
-    { title: 'SYN-Recv', value: (l) => String(l.synRecv), right: true },
+    { title: 'Local Address:Port', value: anyListenerName },
+    { title: 'Accept-Q', value: (l) => known(l.acceptQueue), right: true },
+    { title: 'Backlog', value: (l) => known(l.backlog), right: true },
+    { title: 'SYN-Recv', value: (l) => (l.proto === 'unix' ? '-' : String(l.synRecv)), right: true },
     { title: 'Full', value: (l) => (l.full === null ? '-' : l.full ? 'yes' : 'no') },
   ]);
   const lines = OVERFLOW_KEYS.map((k) => `${String(key[k]).padStart(10)} ${k}`);
