@@ -12,6 +12,7 @@ import {
   type TcpCounters,
 } from './metrics.js';
 import { TCP_STATES } from './states.js';
+import { unixListenQueues, unixListenersByName } from './unix-queues.js';
 import { invalid } from './validate.js';
 
 /** Options of registerSockscopeMetrics: where to read (as every read), and how to name and bound the series. */
@@ -20,18 +21,25 @@ export interface SockscopeMetricsOptions extends MetricsReadOptions {
   prefix?: string;
   /**
    * At most this many listeners get series (the lowest ports first); the others are counted in
-   * `<prefix>tcp_listeners_omitted`. Bounds the cardinality on a host with many listeners.
+   * `<prefix>tcp_listeners_omitted`. Bounds the cardinality on a host with many listeners. UNIX
+   * listeners are bounded alike (by path, in order; `<prefix>unix_listeners_omitted`).
    * @default 100
    */
   maxListeners?: number;
+  /**
+   * Also export each UNIX listener's accept queue and backlog (`<prefix>unix_listener_accept_queue`
+   * and `_backlog`, labelled by `path`: one series each per listener, bounded by `maxListeners`),
+   * read by a third collector, `unix`. @default false
+   */
+  unix?: boolean;
   /** Called with every failed read (besides the `scrape_collector_success` metric). @default none */
   onError?: (error: Error, collector: Collector) => void;
 }
 
 /** The reads behind the metrics, as the `collector` label of the scrape metrics names them. */
-export type Collector = 'sockets' | 'netstat';
+export type Collector = 'sockets' | 'netstat' | 'unix';
 
-const EXTRA_OPTIONS = ['prefix', 'maxListeners', 'onError'] as const;
+const EXTRA_OPTIONS = ['prefix', 'maxListeners', 'onError', 'unix'] as const;
 const METRIC_NAME_PREFIX = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
 /** The kernel counters, named as node_exporter's netstat collector names them (plus `_total`). */
@@ -96,7 +104,8 @@ function checkOptions(options: unknown) {
     throw invalid(RangeError, 'a non-negative integer', 'maxListeners', maxListeners);
   }
   if (o.onError !== undefined && typeof o.onError !== 'function') throw invalid(TypeError, 'a function', 'onError', o.onError);
-  return { read, prefix, maxListeners, onError: o.onError };
+  if (o.unix !== undefined && typeof o.unix !== 'boolean') throw invalid(TypeError, 'a boolean', 'unix', o.unix);
+  return { read, prefix, maxListeners, onError: o.onError, unix: o.unix === true };
 }
 
 /**
@@ -105,9 +114,10 @@ function checkOptions(options: unknown) {
  * Never one series per connection: per state, and per listener up to `maxListeners`.
  */
 export function registerSockscopeMetrics(registry: Registry, options?: SockscopeMetricsOptions): void {
-  const { read, prefix, maxListeners, onError } = checkOptions(options);
+  const { read, prefix, maxListeners, onError, unix: withUnix } = checkOptions(options);
   const sockets = perScrape(() => readSocketFigures(read), 'sockets', onError);
   const netstat = perScrape(() => readTcpCounters(read), 'netstat', onError);
+  const unix = perScrape(() => unixListenQueues(read), 'unix', onError);
   const registers = [registry];
 
   /** A gauge over the socket figures, empty when their read failed. */
@@ -159,7 +169,10 @@ export function registerSockscopeMetrics(registry: Registry, options?: Sockscope
     });
   }
 
-  const outcomes = () => Promise.all([sockets(), netstat()]).then(([s, n]) => ({ sockets: s, netstat: n }));
+  if (withUnix) registerUnixListenerGauges(prefix, maxListeners, registers, unix);
+
+  const outcomes = () =>
+    Promise.all([sockets(), netstat(), withUnix ? unix() : undefined]).then(([s, n, u]) => ({ sockets: s, netstat: n, ...(u && { unix: u }) }));
   new Gauge({
     name: `${prefix}scrape_collector_success`,
     help: 'Whether a sockscope read succeeded in this scrape (1) or failed (0), as node_exporter\'s node_scrape_collector_success.',
@@ -178,4 +191,37 @@ export function registerSockscopeMetrics(registry: Registry, options?: Sockscope
       for (const [collector, o] of Object.entries(await outcomes())) this.set({ collector }, o.seconds);
     },
   });
+}
+
+/**
+ * UNIX listeners' accept queue and backlog, one series each per listener path (ss -xl's Recv-Q and
+ * Send-Q), at most `maxListeners` of them by path order; the rest are counted. Absent from /proc.
+ */
+function registerUnixListenerGauges(
+  prefix: string,
+  maxListeners: number,
+  registers: Registry[],
+  unix: () => Promise<Outcome<Awaited<ReturnType<typeof unixListenQueues>>>>,
+): void {
+  const gauge = (name: string, help: string, labelNames: string[], set: (g: Gauge, l: ReturnType<typeof unixListenersByName>) => void) =>
+    new Gauge({
+      name: prefix + name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const { value } = await unix();
+        clear(this);
+        if (value) set(this, unixListenersByName(value));
+      },
+    });
+  const perListener = (name: string, help: string, field: 'acceptQueue' | 'backlog') =>
+    gauge(name, help, ['path'], (g, listeners) => {
+      for (const l of listeners.slice(0, maxListeners)) if (l[field] !== null) g.set({ path: l.name }, l[field]);
+    });
+  perListener('unix_listener_accept_queue', 'Connections waiting for accept() on a UNIX listener (ss -xl Recv-Q).', 'acceptQueue');
+  perListener('unix_listener_backlog', 'The listen() backlog of a UNIX listener (ss -xl Send-Q); absent when read from /proc.', 'backlog');
+  gauge('unix_listeners_omitted', `UNIX listeners beyond maxListeners (${maxListeners}), left without series.`, [], (g, listeners) =>
+    g.set(Math.max(0, listeners.length - maxListeners)),
+  );
 }

@@ -1,5 +1,7 @@
 // UNIX listeners' accept queues and backlogs: the UNIX half of the listen-queue API, `queues`,
 // `doctor` and the Prometheus collector (the nginx-to-upstream 502 case).
+import { existsSync } from 'node:fs';
+
 import type { Netns } from './netns.js';
 import type { Source } from './options.js';
 import { unixSockets, unixSocketsSync, type UnixSocketTable, type UnixType } from './unix.js';
@@ -50,7 +52,7 @@ function listening({ source, procRoot, netns }: UnixListenQueueOptions) {
 
 /** A /proc directory without a `unix` file (a recorded TCP fixture) has no UNIX listeners to show. */
 function missingProcFile(err: unknown, o: UnixListenQueueOptions): boolean {
-  return o.procRoot !== undefined && (err as { code?: unknown }).code === 'ENOENT';
+  return o.procRoot !== undefined && (err as { code?: unknown }).code === 'ENOENT' && existsSync(o.procRoot);
 }
 
 /**
@@ -74,6 +76,21 @@ export function unixListenQueuesSync(options: UnixListenQueueOptions = {}): Unix
     if (missingProcFile(err, options)) return [];
     throw err;
   }
+}
+
+/** Listeners by name, their queues summed (a path re-bound after an unlink has several), sorted by name. */
+export function unixListenersByName(listeners: readonly UnixListenQueue[]): { name: string; acceptQueue: number | null; backlog: number | null }[] {
+  const out = new Map<string, { name: string; acceptQueue: number | null; backlog: number | null }>();
+  for (const l of listeners) {
+    const name = unixListenerName(l);
+    const group = out.get(name);
+    if (!group) out.set(name, { name, acceptQueue: l.acceptQueue, backlog: l.backlog });
+    else {
+      if (group.acceptQueue !== null) group.acceptQueue += l.acceptQueue ?? 0;
+      if (group.backlog !== null) group.backlog += l.backlog ?? 0;
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** How a UNIX listener is named in text: its path, or `* INODE` for one without a name. */
