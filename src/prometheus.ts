@@ -86,6 +86,22 @@ function perScrape<T>(read: () => Promise<T>, collector: Collector, onError?: So
   return () => (inFlight ??= timed());
 }
 
+/** Makes gauges over one per-scrape read: each set from the read's value, empty when the read failed. */
+function gaugeOver<T>(read: () => Promise<Outcome<T>>, prefix: string, registers: Registry[]) {
+  return (name: string, help: string, labelNames: string[], set: (g: Gauge, value: T) => void) =>
+    new Gauge({
+      name: prefix + name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const { value } = await read();
+        clear(this);
+        if (value) set(this, value);
+      },
+    });
+}
+
 /** Empties a metric for this scrape; `remove({})` drops the sample an unlabelled metric keeps after reset(). */
 function clear(metric: Gauge | Counter): void {
   metric.reset();
@@ -121,18 +137,7 @@ export function registerSockscopeMetrics(registry: Registry, options?: Sockscope
   const registers = [registry];
 
   /** A gauge over the socket figures, empty when their read failed. */
-  const socketGauge = (name: string, help: string, labelNames: string[], set: (g: Gauge, f: SocketFigures) => void) =>
-    new Gauge({
-      name: prefix + name,
-      help,
-      labelNames,
-      registers,
-      async collect() {
-        const { value } = await sockets();
-        clear(this);
-        if (value) set(this, value);
-      },
-    });
+  const socketGauge = gaugeOver(sockets, prefix, registers);
 
   socketGauge('tcp_connection_states', 'TCP connections per state (as node_exporter tcpstat\'s node_tcp_connection_states).', ['state'], (g, f) => {
     for (const s of TCP_STATES) g.set({ state: s.toLowerCase() }, f.states[s]);
@@ -203,18 +208,10 @@ function registerUnixListenerGauges(
   registers: Registry[],
   unix: () => Promise<Outcome<Awaited<ReturnType<typeof unixListenQueues>>>>,
 ): void {
-  const gauge = (name: string, help: string, labelNames: string[], set: (g: Gauge, l: ReturnType<typeof unixListenersByName>) => void) =>
-    new Gauge({
-      name: prefix + name,
-      help,
-      labelNames,
-      registers,
-      async collect() {
-        const { value } = await unix();
-        clear(this);
-        if (value) set(this, unixListenersByName(value));
-      },
-    });
+  const gauge = gaugeOver(async () => {
+    const o = await unix();
+    return o.value ? { ...o, value: unixListenersByName(o.value) } : o;
+  }, prefix, registers);
   const perListener = (name: string, help: string, field: 'acceptQueue' | 'backlog') =>
     gauge(name, help, ['path'], (g, listeners) => {
       for (const l of listeners.slice(0, maxListeners)) if (l[field] !== null) g.set({ path: l.name }, l[field]);
