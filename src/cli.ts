@@ -22,7 +22,7 @@ Commands:
   states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
   list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [-i] [-m] [-p] [--state NAME]... [--json|--ndjson]
             UNIX sockets, as ss -x: list -x [-l|-a] [-e] [-p] [--state NAME]... [--json|--ndjson]
-  queues    listeners' accept queue, backlog and half-open count, and the overflow counters   [-4|-6] [--json]
+  queues    listeners' accept queue, backlog and half-open count (TCP, then UNIX), and the overflow counters   [-4|-6] [--json]
   watch     [SECONDS] a sample every SECONDS (default 1): counter increases, busy accept queues
             [--count N] [--json] (one JSON object a line)
   counters  [PATTERN] kernel counters named as nstat -az names them; PATTERN: a regex, any case   [--json]
