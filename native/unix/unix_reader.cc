@@ -1,6 +1,7 @@
 #include "unix_reader.h"
 
 #include <linux/netlink.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -17,6 +18,7 @@ namespace sockscope::unix_sock {
 namespace {
 
 constexpr int kMaxRestarts = 3;  // NLM_F_DUMP_INTR or ENOBUFS: dumps redone before giving up
+constexpr int kPollTimeoutMs = 10000;  // only a caller's non-blocking fd waits, and the kernel is quick
 
 Error sys_error(int errnum, const char* call, const std::string& what) {
   return Error{errnum, errno_name(errnum), call, "netlink: " + what + ": " + netlink::errno_text(errnum)};
@@ -47,7 +49,17 @@ Error port_id(int fd, uint32_t& pid) {
   return {};
 }
 
-// One datagram from the kernel; datagrams other processes sent to our port id are dropped.
+// Used only when the caller made the fd non-blocking.
+Error wait_for_answer(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  int n;
+  do n = poll(&p, 1, kPollTimeoutMs); while (n < 0 && errno == EINTR);
+  if (n < 0) return sys_error(errno, "poll", "waiting on the netlink socket");
+  return n == 0 ? sys_error(ETIMEDOUT, "poll", "no answer from the kernel") : Error{};
+}
+
+// One datagram from the kernel; datagrams other processes sent to our port id are dropped. With
+// MSG_DONTWAIT, EAGAIN is returned instead of waited out.
 Error receive(int fd, std::vector<uint8_t>& buf, long& n, int flags = 0) {
   for (;;) {
     sockaddr_nl from{};
@@ -55,7 +67,11 @@ Error receive(int fd, std::vector<uint8_t>& buf, long& n, int flags = 0) {
     msghdr msg{};
     msg.msg_name = &from, msg.msg_namelen = sizeof from, msg.msg_iov = &iov, msg.msg_iovlen = 1;
     ssize_t r = recvmsg(fd, &msg, flags);
-    if (r < 0 && (errno == EINTR || (errno == EAGAIN && !(flags & MSG_DONTWAIT)))) continue;
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && errno == EAGAIN && !(flags & MSG_DONTWAIT)) {
+      if (Error e = wait_for_answer(fd)) return e;
+      continue;
+    }
     if (r < 0) return sys_error(errno, "recvmsg", "receiving the unix_diag dump");
     if (msg.msg_flags & MSG_TRUNC) return sys_error(EMSGSIZE, "recvmsg", "datagram larger than the receive buffer");
     if (from.nl_pid != 0) continue;

@@ -6,6 +6,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -261,6 +262,10 @@ void test_live() {
     UnixTable a1, a2;
     CHECK(!dump_unix(fd, kAllUnixStates, a1, o) && !dump_unix(fd, kAllUnixStates, a2, o), "two dumps on one fd");
     CHECK(find(a2, inode_of(l)) >= 0, "the second dump finds the listener");
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    UnixTable a3;
+    CHECK(!dump_unix(fd, kAllUnixStates, a3, o), "a dump on a non-blocking fd waits for its answers");
+    CHECK(find(a3, inode_of(l)) >= 0, "and finds the listener");
     close(fd);
   }
   for (int s : {pair[0], pair[1], l, c}) close(s);
