@@ -1,6 +1,6 @@
 // The benchmark runner.
 //   node bench/run.mjs [--quick] [--n 10000,100000] [--only id,...] [--merge]
-//   node bench/run.mjs --render   (latest.md, the charts and the README again from latest.json)
+//   node bench/run.mjs --render   (latest.md, the charts and docs/benchmark.md again from latest.json)
 // As root, each N runs in a fresh network namespace (this script re-executed inside it with
 // --round N), filled by the fixture; otherwise the host's own table is measured, once.
 // Results go to bench/results/.
@@ -16,7 +16,7 @@ import { machine, namespaceTcpCount } from './lib/system.mjs';
 import { CHARTS, renderChart } from './report/chart.mjs';
 import { fitMethods } from './report/fits.mjs';
 import { renderMarkdown } from './report/markdown.mjs';
-import { updateReadme } from './report/readme.mjs';
+import { writeBenchmarkDoc } from './report/benchmark-doc.mjs';
 import { judgeTargets } from './report/targets.mjs';
 import { runRound } from './round.mjs';
 
@@ -76,18 +76,21 @@ function mergeInto(earlier, fresh) {
   });
 }
 
-/** latest.md, the charts and (for a full run, or one merged into) the README's section. */
-async function writeReports(results, { readme }) {
+/** latest.md, the charts and (for a full run, or one merged into) docs/benchmark.md. */
+async function writeReports(results, { page }) {
   writeFileSync(new URL('latest.md', RESULTS), renderMarkdown(results));
   for (const chart of CHARTS) writeFileSync(new URL(chart.file, RESULTS), await renderChart(results, chart));
   log(`wrote bench/results/latest.md, ${CHARTS.map((c) => c.file).join(', ')}`);
-  if (readme && updateReadme(new URL('../README.md', import.meta.url), results)) log("wrote the README's benchmark table");
+  if (page) {
+    writeBenchmarkDoc(new URL('../docs/benchmark.md', import.meta.url), results);
+    log('wrote docs/benchmark.md');
+  }
 }
 
 async function main() {
   if (opts.round) return roundHere();
   if (opts.render) {
-    return writeReports(JSON.parse(readFileSync(new URL('latest.json', RESULTS), 'utf8')), { readme: true });
+    return writeReports(JSON.parse(readFileSync(new URL('latest.json', RESULTS), 'utf8')), { page: true });
   }
   try {
     buildFloor();
@@ -125,8 +128,8 @@ async function main() {
     const verdict = t.pass === null ? `n/a (${t.miss})` : t.pass ? 'PASS' : `FAIL (${t.miss})`;
     log(`  N=${t.n} ${verdict.padEnd(22)} ${t.text}${t.value === undefined ? '' : `: ${t.value.toFixed(2)}${t.unit}`}`);
   }
-  // Only a sweep of every contender (or one merged into) speaks for the README.
-  await writeReports(results, { readme: !opts.quick && (!opts.only || opts.merge) });
+  // Only a sweep of every contender (or one merged into) speaks for docs/benchmark.md.
+  await writeReports(results, { page: !opts.quick && (!opts.only || opts.merge) });
 }
 
 main().catch((err) => {

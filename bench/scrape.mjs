@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 
 import { countStates } from '../dist/index.js';
-import { registerSockscopeMetrics } from '../dist/prometheus.js';
+import { registerSockscopeMetrics } from '../dist/metrics/prometheus.js';
 
 const { values, positionals } = parseArgs({ options: { scrapes: { type: 'string', default: '50' } }, allowPositionals: true });
 const sizes = positionals.length ? positionals.map(Number) : [10_000, 100_000];

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The costs the README explains around a large table, each in a fresh network namespace per N
+// The costs docs/design.md explains around a large table, each in a fresh network namespace per N
 // filled by the fixture (root and `unshare -n`):
 //   sync-loop     snapshotSync in a loop that never yields, against one that awaits setImmediate
 //                 between reads and against async snapshot(): median ms and minor faults per read

@@ -32,7 +32,7 @@ export interface ReadOptions {
   netns?: Netns;
   /**
    * Netlink: split the dump by port into this many dumps run at once on pinned threads, merged
-   * into one result (see "Partitioned dumps" in the README). `'auto'` partitions over the CPUs
+   * into one result (see docs/design.md). `'auto'` partitions over the CPUs
    * the process may use and its cgroup's CPU quota grants (at most 4) once the previous read of the same tables and states had
    * 8000 sockets or more; `1` always takes one dump; a number from 2 forces that many. A read
    * with `localPort` or `remotePort` always takes one dump. Only `'auto'` lets `countStates`

@@ -19,7 +19,7 @@ export interface ListenQueueOptions {
    * Also count each listener's SYN_RECV connections (its half-open queue). This costs a second
    * read that the default call avoids: a dump of SYN_RECV sockets makes the kernel walk its whole
    * established hash, so its price grows with the number of connections on the host, where the
-   * LISTEN-only read walks only the listening hash. See bench/ for figures.
+   * LISTEN-only read walks only the listening hash (docs/benchmark.md has the figures).
    * @default false
    */
   synRecv?: boolean;

@@ -28,7 +28,7 @@ export function snapshotSync(options?: SnapshotOptions): SocketTable {
  * Counts sockets per TCP state (tcp and tcp6 by default) on the threadpool, building no table.
  * A count of every TCP state with `partitions: 'auto'` takes ESTABLISHED from the kernel's
  * `Tcp CurrEstab` counter (as `ss -s` does) once a full dump has agreed with it, and dumps the
- * other states; see the README.
+ * other states; see docs/design.md.
  */
 export async function countStates(options?: ReadOptions): Promise<StateCounts> {
   const req = toNativeRequest(options, 'countStates');

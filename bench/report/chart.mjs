@@ -32,8 +32,8 @@ export const CHARTS = [
     overPairedFloor: true,
     rules: [
       [1, 'the C floor: one dump per family'],
-      [0.75, "issue 9's table target"],
-      [0.6, "issue 9's count target"],
+      [0.75, 'the table target'],
+      [0.6, 'the count target'],
     ],
     // The K that paired.mjs measured on the results' machine.
     rows: ({ machine }) => {

@@ -1,4 +1,4 @@
-// The performance targets of issues 6 and 9, judged side by side in one run at N = 100k and at
+// The performance targets, judged side by side in one run at N = 100k and at
 // 300k where measured (at the largest N when neither was, as in a --quick run).
 import { pairedId } from '../contenders/paired.mjs';
 
@@ -19,7 +19,7 @@ const longestAsyncBlock = (round) => {
   return busy.length ? Math.max(...busy) : undefined;
 };
 
-// Issue 9's ratios to the floor: from the run that alternated the call with the floor (paired.mjs)
+// The ratios to the floor: from the run that alternated the call with the floor (paired.mjs)
 // where there is one, else from the two rows measured one after the other.
 const sideBySide = (id) => (round) => {
   const p = round.results[pairedId(id)];
@@ -37,7 +37,7 @@ export const TARGETS = [
   { text: 'listenQueues < 1 ms', value: median('listenQueues'), max: 1, strict: true, unit: ' ms' },
   { text: 'no async library call keeps the event loop busy > 1 ms (in all, so no block is longer)', value: longestAsyncBlock, max: 1, unit: ' ms' },
   { text: '≤ 64 bytes/socket for the base table (snapshot netlink)', value: field('snapshot-netlink', 'bytesPerSocket'), max: 64, unit: ' B' },
-  // Issue 9: beat the single dump per family by partitioning.
+  // Partitioned dumps: beat the single dump per family.
   { text: 'countStates ≤ 0.60× C floor (partitioned; side by side)', value: sideBySide('countStates'), max: 0.6, unit: '×' },
   { text: 'full table (snapshot) ≤ 0.75× C floor (partitioned; side by side)', value: sideBySide('snapshot'), max: 0.75, unit: '×' },
   { text: 'countStates ≥ 9× faster than the netstat pipeline', value: ratio('netstat-pipeline', 'countStates-netlink'), min: 9, unit: '×' },

@@ -1,4 +1,7 @@
 // Scraped samples by metric name, and what ss and nstat say the same figures are.
+import { Registry } from 'prom-client';
+
+import { registerSockscopeMetrics, type SockscopeMetricsOptions } from '../../src/metrics/prometheus.js';
 import type { Fixture } from './netns.js';
 import { parseSs, type PeerRow } from './peers.js';
 
@@ -45,3 +48,14 @@ export function listenerLabels(local: string): { address: string; port: string }
   const i = local.lastIndexOf(':');
   return { address: local.slice(0, i), port: local.slice(i + 1) };
 }
+
+/** One scrape of a fresh registry holding sockscope's collector, by metric name. */
+export async function scrape(options?: SockscopeMetricsOptions): Promise<Map<string, Sample[]>> {
+  const registry = new Registry();
+  registerSockscopeMetrics(registry, options);
+  return byName(await registry.getMetricsAsJSON());
+}
+
+/** The bytes queued in `q` over every socket but listeners, as the collector sums them. */
+export const queued = (rows: PeerRow[], q: 'recvQ' | 'sendQ') =>
+  rows.filter((r) => r.state !== 'LISTEN').reduce((sum, r) => sum + r[q], 0);

@@ -1,6 +1,6 @@
 // Whether the netlink source serves reads here: tests of what only netlink knows (a listener's
 // backlog) run only then. A read that falls back to /proc says so in its `source`.
-import { snapshotSync } from '../../dist/index.js';
+import { snapshotSync } from '../../src/index.js';
 
 function probe(): boolean {
   try {

@@ -1,4 +1,5 @@
 // What ss and netstat print, parsed into the same shape as sockscope's rows for comparison.
+import type { SocketOwner } from '../../src/index.js';
 
 export interface PeerRow {
   state: string;
@@ -81,3 +82,27 @@ export function countBy(rows: { state: string }[]): Record<string, number> {
   for (const r of rows) out[r.state] = (out[r.state] ?? 0) + 1;
   return out;
 }
+
+/** `ss -tanpH`: "local remote" → owners, from its `users:(("cmd",pid=N,fd=N),...)` column. */
+export function ssOwners(out: string): Map<string, SocketOwner[]> {
+  const owners = new Map<string, SocketOwner[]>();
+  for (const line of out.trim().split('\n')) {
+    const [, , , local, remote] = line.trim().split(/\s+/);
+    // As endpointKey: IPv6 unbracketed, and ss's `*` (a dual-stack wildcard) as `::`.
+    const key = [local!, remote!].map((e) => e.replace(/[[\]]/g, '').replace(/^\*:/, ':::')).join(' ');
+    owners.set(key, [...line.matchAll(/\("([^"]*)",pid=(\d+),fd=(\d+)\)/g)].map(([, command, pid, fd]) => ({ pid: Number(pid), fd: Number(fd), command: command! })));
+  }
+  return owners;
+}
+
+/** The fields of a sockscope row (or its JSON) that identify it and its owners. */
+export interface OwnedRow {
+  state: string;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  owners?: SocketOwner[];
+}
+/** "local remote", as ssOwners keys its map. */
+export const rowKey = (r: OwnedRow) => `${endpointKey(r.localAddress, r.localPort)} ${endpointKey(r.remoteAddress, r.remotePort)}`;

@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { diagnose, listenQueues, listenQueuesSync, unixSockets, unixSocketsSync } from '../../src/index.js';
-import { registerSockscopeMetrics } from '../../src/prometheus.js';
+import { registerSockscopeMetrics } from '../../src/metrics/prometheus.js';
 import type { UnixListenQueue } from '../../src/unix-queues.js';
 import { byName, valueOf } from '../helpers/metrics.js';
 import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';

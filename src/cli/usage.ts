@@ -1,0 +1,40 @@
+// The text `sockscope --help` prints, and prints again after a usage error.
+export const USAGE = `Usage: sockscope [COMMAND] [OPTIONS]
+
+Commands:
+  (none)    state counts, then the listening sockets with their queues
+  states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
+  list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [-i] [-m] [-p] [--state NAME]... [--json|--ndjson]
+            UNIX sockets, as ss -x: list -x [-l|-a] [-e] [-p] [--state NAME]... [--json|--ndjson]
+  queues    listeners' accept queue, backlog and half-open count (TCP, then UNIX), and the overflow counters   [-4|-6] [--json]
+  watch     [SECONDS] a sample every SECONDS (default 1): counter increases, busy accept queues
+            [--count N] [--json] (one JSON object a line)
+  counters  [PATTERN] kernel counters named as nstat -az names them; PATTERN: a regex, any case   [--json]
+  doctor    what the tables, counters and sysctls say is wrong   [--duration SECONDS] [--json]
+  serve     Prometheus metrics on http://HOST:PORT/metrics (needs prom-client)   [--port N] [--host ADDR]
+
+Options:
+  -t, --tcp          TCP sockets (the default)
+  -u, --udp          UDP sockets
+  -x, --unix         UNIX sockets (list only; alone: not with -t, -u, -4, -6, -i, -m, ports or --record)
+  -l, --listening    listening sockets only
+  -a, --all          every socket (without -l or -a, as ss: no LISTEN, TIME_WAIT, SYN_RECV or CLOSE)
+  -4, -6             IPv4 or IPv6 only
+  -e, --extended     add uid, inode and (netlink) the socket cookie
+  -i, --info         add tcp_info: rtt, cwnd, bytes acked and received, ... (netlink)
+  -m, --memory       add socket memory: SK_MEMINFO (netlink)
+  -p, --processes    add the processes holding each socket, as ss -p (none for TIME_WAIT and SYN_RECV)
+  --state NAME       keep sockets in this state (netstat's names, or ss's); repeatable
+  --sport PORT       keep sockets whose local port is PORT or in LOW-HIGH (filtered in the kernel)
+  --dport PORT       the same for the remote port
+  --source SOURCE    auto, netlink or proc (default auto: netlink, else /proc)
+  --proc-root DIR    read the /proc tables from DIR (e.g. /proc/PID/net)
+  --record FILE      list: also write the raw netlink dump to FILE; replay it with
+                     SOCKSCOPE_NETLINK_FILE=FILE sockscope ... (as ss's TCPDIAG_FILE)
+  -N, --netns NAME   read network namespace NAME (/var/run/netns/NAME, as ip netns) or a namespace file path
+  --json, --ndjson   JSON array, or one JSON object a line
+  --count N          watch: stop after N samples
+  --duration SECONDS doctor: sample twice, SECONDS apart, to see counters grow
+  --port N           serve: TCP port, 0 for any free one (default 9464)
+  --host ADDR        serve: address to listen on (default 127.0.0.1)
+  -h, --help         this text`;

@@ -1,0 +1,219 @@
+// `sockscope/prometheus`: a prom-client collector. Every figure is read at scrape time, in collect();
+// a read that fails leaves its series out of that scrape and is reported as a metric, as
+// node_exporter reports a failed collector, so one bad read never fails the whole scrape.
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+import { TCP_STATES } from '../states.js';
+import { unixListenQueues, unixListenersByName } from '../unix-queues.js';
+import { invalid } from '../validate.js';
+import { checkMetricsReadOptions, type MetricsReadOptions } from './read-options.js';
+import { readSocketFigures, type SocketFigures } from './socket-figures.js';
+import { readTcpCounters, type TcpCounters } from './tcp-counters.js';
+
+/** Options of registerSockscopeMetrics: where to read (as every read), and how to name and bound the series. */
+export interface SockscopeMetricsOptions extends MetricsReadOptions {
+  /** Put before every metric name. @default 'sockscope_' */
+  prefix?: string;
+  /**
+   * At most this many listeners get series (the lowest ports first); the others are counted in
+   * `<prefix>tcp_listeners_omitted`. Bounds the cardinality on a host with many listeners. UNIX
+   * listeners are bounded alike (by path, in order; `<prefix>unix_listeners_omitted`).
+   * @default 100
+   */
+  maxListeners?: number;
+  /**
+   * Also export each UNIX listener's accept queue and backlog (`<prefix>unix_listener_accept_queue`
+   * and `_backlog`, labelled by `path`: one series each per listener, bounded by `maxListeners`),
+   * read by a third collector, `unix`. @default false
+   */
+  unix?: boolean;
+  /** Called with every failed read (besides the `scrape_collector_success` metric). @default none */
+  onError?: (error: Error, collector: Collector) => void;
+}
+
+/** The reads behind the metrics, as the `collector` label of the scrape metrics names them. */
+export type Collector = 'sockets' | 'netstat' | 'unix';
+
+const EXTRA_OPTIONS = ['prefix', 'maxListeners', 'onError', 'unix'] as const;
+const METRIC_NAME_PREFIX = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
+
+/** The kernel counters, named as node_exporter's netstat collector names them (plus `_total`). */
+const COUNTERS: Record<keyof TcpCounters, { name: string; help: string }> = {
+  ListenOverflows: {
+    name: 'netstat_TcpExt_ListenOverflows_total',
+    help: 'Handshakes completed while the listener\'s accept queue was full (TcpExt ListenOverflows).',
+  },
+  ListenDrops: {
+    name: 'netstat_TcpExt_ListenDrops_total',
+    help: 'SYNs and handshake completions dropped at a listener, overflows included (TcpExt ListenDrops).',
+  },
+  SyncookiesSent: {
+    name: 'netstat_TcpExt_SyncookiesSent_total',
+    help: 'SYN cookies sent because a SYN queue was full (TcpExt SyncookiesSent).',
+  },
+  RetransSegs: { name: 'netstat_Tcp_RetransSegs_total', help: 'TCP segments retransmitted (Tcp RetransSegs).' },
+  OutRsts: { name: 'netstat_Tcp_OutRsts_total', help: 'TCP segments sent with RST set (Tcp OutRsts).' },
+};
+
+type Outcome<T> = { value: T; error?: undefined; seconds: number } | { value?: undefined; error: Error; seconds: number };
+
+/**
+ * One read per scrape, whatever the number of metrics it feeds: prom-client's Registry calls every
+ * metric's collect() at once (Promise.all), so they all find the read already in flight; it is
+ * forgotten once it settles, so the next scrape reads afresh. Never rejects.
+ */
+function perScrape<T>(read: () => Promise<T>, collector: Collector, onError?: SockscopeMetricsOptions['onError']) {
+  let inFlight: Promise<Outcome<T>> | undefined;
+  const timed = async (): Promise<Outcome<T>> => {
+    const start = performance.now();
+    const seconds = () => (performance.now() - start) / 1000;
+    try {
+      const value = await read();
+      return { value, seconds: seconds() };
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      onError?.(error, collector);
+      return { error, seconds: seconds() };
+    } finally {
+      inFlight = undefined;
+    }
+  };
+  return () => (inFlight ??= timed());
+}
+
+/** Makes gauges over one per-scrape read: each set from the read's value, empty when the read failed. */
+function gaugeOver<T>(read: () => Promise<Outcome<T>>, prefix: string, registers: Registry[]) {
+  return (name: string, help: string, labelNames: string[], set: (g: Gauge, value: T) => void) =>
+    new Gauge({
+      name: prefix + name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const { value } = await read();
+        clear(this);
+        if (value) set(this, value);
+      },
+    });
+}
+
+/** Empties a metric for this scrape; `remove({})` drops the sample an unlabelled metric keeps after reset(). */
+function clear(metric: Gauge | Counter): void {
+  metric.reset();
+  metric.remove({});
+}
+
+function checkOptions(options: unknown) {
+  const read = checkMetricsReadOptions(options, 'registerSockscopeMetrics', EXTRA_OPTIONS);
+  const o = (options ?? {}) as SockscopeMetricsOptions;
+  const prefix = o.prefix ?? 'sockscope_';
+  if (typeof prefix !== 'string') throw invalid(TypeError, 'a string', 'prefix', prefix);
+  if (!METRIC_NAME_PREFIX.test(prefix)) throw invalid(RangeError, 'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', 'prefix', prefix);
+  const maxListeners = o.maxListeners ?? 100;
+  if (typeof maxListeners !== 'number') throw invalid(TypeError, 'a number', 'maxListeners', maxListeners);
+  if (!Number.isInteger(maxListeners) || maxListeners < 0) {
+    throw invalid(RangeError, 'a non-negative integer', 'maxListeners', maxListeners);
+  }
+  if (o.onError !== undefined && typeof o.onError !== 'function') throw invalid(TypeError, 'a function', 'onError', o.onError);
+  if (o.unix !== undefined && typeof o.unix !== 'boolean') throw invalid(TypeError, 'a boolean', 'unix', o.unix);
+  return { read, prefix, maxListeners, onError: o.onError, unix: o.unix === true };
+}
+
+/**
+ * Registers sockscope's metrics on `registry`: TCP connections per state, queued bytes, listener
+ * queues and the kernel's listen and retransmit counters, all read when the registry is scraped.
+ * Never one series per connection: per state, and per listener up to `maxListeners`.
+ */
+export function registerSockscopeMetrics(registry: Registry, options?: SockscopeMetricsOptions): void {
+  const { read, prefix, maxListeners, onError, unix: withUnix } = checkOptions(options);
+  const sockets = perScrape(() => readSocketFigures(read), 'sockets', onError);
+  const netstat = perScrape(() => readTcpCounters(read), 'netstat', onError);
+  const unix = perScrape(() => unixListenQueues(read), 'unix', onError);
+  const registers = [registry];
+
+  /** A gauge over the socket figures, empty when their read failed. */
+  const socketGauge = gaugeOver(sockets, prefix, registers);
+
+  socketGauge('tcp_connection_states', 'TCP connections per state (as node_exporter tcpstat\'s node_tcp_connection_states).', ['state'], (g, f) => {
+    for (const s of TCP_STATES) g.set({ state: s.toLowerCase() }, f.states[s]);
+  });
+  socketGauge('tcp_rx_queued_bytes', 'Bytes received and not yet read by the application, over every TCP socket but listeners.', [], (g, f) =>
+    g.set(f.rxQueuedBytes),
+  );
+  socketGauge('tcp_tx_queued_bytes', 'Bytes sent and not yet acknowledged, over every TCP socket but listeners.', [], (g, f) =>
+    g.set(f.txQueuedBytes),
+  );
+  const listenerGauge = (name: string, help: string, value: (l: SocketFigures['listeners'][number]) => number | null) =>
+    socketGauge(name, help, ['address', 'port'], (g, f) => {
+      for (const l of f.listeners.slice(0, maxListeners)) {
+        const v = value(l);
+        if (v !== null) g.set({ address: l.address, port: String(l.port) }, v);
+      }
+    });
+  listenerGauge('tcp_listener_accept_queue', 'Connections waiting for accept() on a TCP listener (ss -lt Recv-Q).', (l) => l.acceptQueue);
+  listenerGauge('tcp_listener_backlog', 'The listen() backlog of a TCP listener (ss -lt Send-Q); absent when read from /proc.', (l) => l.backlog);
+  socketGauge('tcp_listeners_omitted', `TCP listeners beyond maxListeners (${maxListeners}), left without series.`, [], (g, f) =>
+    g.set(Math.max(0, f.listeners.length - maxListeners)),
+  );
+
+  for (const [field, { name, help }] of Object.entries(COUNTERS) as [keyof TcpCounters, { name: string; help: string }][]) {
+    new Counter({
+      name: prefix + name,
+      help,
+      registers,
+      async collect() {
+        const { value } = await netstat();
+        clear(this);
+        if (value) this.inc(value[field]);
+      },
+    });
+  }
+
+  if (withUnix) registerUnixListenerGauges(prefix, maxListeners, registers, unix);
+
+  const outcomes = () =>
+    Promise.all([sockets(), netstat(), withUnix ? unix() : undefined]).then(([s, n, u]) => ({ sockets: s, netstat: n, ...(u && { unix: u }) }));
+  new Gauge({
+    name: `${prefix}scrape_collector_success`,
+    help: 'Whether a sockscope read succeeded in this scrape (1) or failed (0), as node_exporter\'s node_scrape_collector_success.',
+    labelNames: ['collector'],
+    registers,
+    async collect() {
+      for (const [collector, o] of Object.entries(await outcomes())) this.set({ collector }, o.error ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: `${prefix}scrape_collector_duration_seconds`,
+    help: 'How long a sockscope read took in this scrape, as node_exporter\'s node_scrape_collector_duration_seconds.',
+    labelNames: ['collector'],
+    registers,
+    async collect() {
+      for (const [collector, o] of Object.entries(await outcomes())) this.set({ collector }, o.seconds);
+    },
+  });
+}
+
+/**
+ * UNIX listeners' accept queue and backlog, one series each per listener path (ss -xl's Recv-Q and
+ * Send-Q), at most `maxListeners` of them by path order; the rest are counted. Absent from /proc.
+ */
+function registerUnixListenerGauges(
+  prefix: string,
+  maxListeners: number,
+  registers: Registry[],
+  unix: () => Promise<Outcome<Awaited<ReturnType<typeof unixListenQueues>>>>,
+): void {
+  const gauge = gaugeOver(async () => {
+    const o = await unix();
+    return o.value ? { ...o, value: unixListenersByName(o.value) } : o;
+  }, prefix, registers);
+  const perListener = (name: string, help: string, field: 'acceptQueue' | 'backlog') =>
+    gauge(name, help, ['path'], (g, listeners) => {
+      for (const l of listeners.slice(0, maxListeners)) if (l[field] !== null) g.set({ path: l.name }, l[field]);
+    });
+  perListener('unix_listener_accept_queue', 'Connections waiting for accept() on a UNIX listener (ss -xl Recv-Q).', 'acceptQueue');
+  perListener('unix_listener_backlog', 'The listen() backlog of a UNIX listener (ss -xl Send-Q); absent when read from /proc.', 'backlog');
+  gauge('unix_listeners_omitted', `UNIX listeners beyond maxListeners (${maxListeners}), left without series.`, [], (g, listeners) =>
+    g.set(Math.max(0, listeners.length - maxListeners)),
+  );
+}

@@ -1,0 +1,105 @@
+// Flooding a listener of backlog 1 in a private namespace: listenOverflows rises by exactly what
+// nstat and netstat -s show there, watch reports the increase in the next sample, and
+// `sockscope counters` prints what nstat -az prints.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { listenQueuesSync, netstatCountersSync, watch, type WatchSample } from '../../src/index.js';
+import { cli, HAS_NETNS, hasCommand, ROOT, startInNetns, type Fixture } from '../helpers/netns.js';
+
+const CONNECTS = 10;
+const BACKLOG = 1;
+// The kernel admits backlog + 1 (sk_acceptq_is_full is ack_backlog > max_ack_backlog).
+const DROPPED = CONNECTS - (BACKLOG + 1);
+
+describe.skipIf(!HAS_NETNS || !hasCommand('nstat') || !hasCommand('netstat') || !hasCommand('python3'))(
+  'a flooded listener of backlog 1 (skipped without a private namespace, nstat, netstat or python3)',
+  () => {
+    let fx: Fixture<{ flood: number }>;
+    let procRoot: string;
+    let before: WatchSample;
+    let after: WatchSample;
+
+    /** nstat's absolute values (-a), zeros included (-z), leaving its history alone (-s). */
+    function nstat(): Map<string, number> {
+      const lines = fx.exec('nstat', ['-asz']).trim().split('\n').slice(1);
+      return new Map(lines.map((l) => l.trim().split(/\s+/)).map(([name, value]) => [name!, Number(value)]));
+    }
+
+    beforeAll(async () => {
+      fx = await startInNetns<{ flood: number }>(['python3', path.join(ROOT, 'test/fixtures/listen_pressure.py')]);
+      procRoot = `/proc/${fx.pid}/net`;
+      const samples = watch({ procRoot, intervalMs: 10 });
+      before = (await samples.next()).value as WatchSample;
+      // The generator waits at its yield until asked again: the flood lands between two samples.
+      fx.exec('python3', [path.join(ROOT, 'test/fixtures/flood.py'), String(fx.made.flood), String(CONNECTS)]);
+      after = (await samples.next()).value as WatchSample;
+      await samples.return();
+    });
+    afterAll(() => fx?.stop());
+
+    it('raises listenOverflows and listenDrops by what nstat and netstat -s show', () => {
+      const ns = nstat();
+      expect(ns.get('TcpExtListenOverflows')).toBe(DROPPED);
+      expect(ns.get('TcpExtListenDrops')).toBe(DROPPED);
+      const netstat = fx.exec('netstat', ['-s']);
+      expect(netstat).toContain(`    ${DROPPED} times the listen queue of a socket overflowed\n`);
+      expect(netstat).toContain(`    ${DROPPED} SYNs to LISTEN sockets dropped\n`);
+      const counters = netstatCountersSync({ procRoot });
+      expect(counters.TcpExt!.ListenOverflows).toBe(DROPPED);
+      expect(counters.TcpExt!.ListenDrops).toBe(DROPPED);
+    });
+
+    it('reports the increase in the next watch sample', () => {
+      expect(before.increase).toBeNull();
+      expect(before.perSecond).toBeNull();
+      expect(before.counters.listenOverflows).toBe(0);
+      expect(after.counters.listenOverflows).toBe(DROPPED);
+      expect(after.increase).toMatchObject({ listenOverflows: DROPPED, listenDrops: DROPPED, syncookiesSent: 0 });
+      expect(after.increase!.all.TcpExt!.ListenOverflows).toBe(DROPPED);
+      const seconds = (after.elapsedMs - before.elapsedMs) / 1000;
+      expect(after.perSecond!.listenOverflows).toBe(DROPPED / seconds);
+      expect(after.listeners).toEqual([
+        { proto: 'tcp', localAddress: '127.0.0.1', localPort: fx.made.flood, acceptQueue: BACKLOG + 1, backlog: null, full: null },
+      ]);
+      expect(after.states).toBeUndefined();
+    });
+
+    it('leaves the listener holding backlog + 1 connections', () => {
+      expect(listenQueuesSync({ procRoot })).toMatchObject([{ localPort: fx.made.flood, acceptQueue: BACKLOG + 1 }]);
+    });
+
+    it('sockscope counters prints what nstat -az prints, under its names', () => {
+      const ns = nstat();
+      const ours = JSON.parse(cli(['counters', '--json'], fx).stdout) as Record<string, number>;
+      // nstat adds /proc/net/snmp6 (Ip6..., Icmp6..., Udp6...) and leaves out a few constants (TcpMaxConn, IpForwarding).
+      const shared = [...ns.keys()].filter((name) => !/^(Ip6|Icmp6|Udp6|UdpLite6)/.test(name));
+      expect(shared.length).toBeGreaterThan(100);
+      for (const name of shared) expect(ours[name], name).toBe(ns.get(name));
+      expect(ours.TcpMaxConn).toBe(-1);
+    });
+
+    it('sockscope counters PATTERN keeps the names that match, in any case', () => {
+      const r = cli(['counters', 'listen'], fx);
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trim().split('\n').map((l) => l.split(/\s+/));
+      const all = JSON.parse(cli(['counters', '--json'], fx).stdout) as Record<string, number>;
+      expect(lines).toEqual(Object.keys(all).filter((n) => /listen/i.test(n)).map((n) => [n, String(all[n])]));
+      expect(lines).toContainEqual(['TcpExtListenOverflows', String(DROPPED)]);
+      expect(cli(['counters', '^TcpExtListen(Overflows|Drops)$'], fx).stdout).toBe(
+        `TcpExtListenOverflows ${DROPPED}\nTcpExtListenDrops     ${DROPPED}\n`,
+      );
+    });
+
+    it('sockscope watch --json prints one sample a line, --count of them', () => {
+      const r = cli(['watch', '0.01', '--count', '2', '--json'], fx);
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(2);
+      expect(lines[0].counters.listenOverflows).toBe(DROPPED);
+      expect(lines[0].increase).toBeNull();
+      expect(lines[1].increase.listenOverflows).toBe(0);
+      expect(Object.keys(lines[1])).toEqual(['time', 'elapsedMs', 'costMs', 'listeners', 'counters', 'increase', 'perSecond']);
+    });
+  },
+);
