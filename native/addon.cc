@@ -5,14 +5,16 @@
 #include <cerrno>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 #include "netns.h"
-#include "partitioned_reader.h"
+#include "partition/partitioned_reader.h"
 #include "process_map.h"
 #include "queue_of.h"
 #include "reader.h"
-#include "socket_table.h"
+#include "table/columns.h"
+#include "table/socket_table.h"
 #include "unix/unix_reader.h"
 
 namespace sockscope {
@@ -104,33 +106,11 @@ Napi::Value cookie_column(Napi::Env env, Column<uint64_t>&& v) {
                                            napi_biguint64_array);
 }
 
-// Extension column groups: each field's JS name and where the reader keeps it.
-template <typename Columns>
-using Field = std::pair<const char*, std::vector<double> Columns::*>;
-
-constexpr Field<TcpInfoColumns> kInfoColumns[] = {
-    {"rtt", &TcpInfoColumns::rtt}, {"rttvar", &TcpInfoColumns::rttvar},
-    {"minRtt", &TcpInfoColumns::min_rtt}, {"sndCwnd", &TcpInfoColumns::snd_cwnd},
-    {"sndSsthresh", &TcpInfoColumns::snd_ssthresh}, {"retransmits", &TcpInfoColumns::retransmits},
-    {"totalRetrans", &TcpInfoColumns::total_retrans}, {"lost", &TcpInfoColumns::lost},
-    {"unacked", &TcpInfoColumns::unacked}, {"bytesAcked", &TcpInfoColumns::bytes_acked},
-    {"bytesReceived", &TcpInfoColumns::bytes_received}, {"bytesRetrans", &TcpInfoColumns::bytes_retrans},
-    {"deliveryRate", &TcpInfoColumns::delivery_rate}, {"pacingRate", &TcpInfoColumns::pacing_rate},
-    {"lastDataSent", &TcpInfoColumns::last_data_sent}, {"lastDataRecv", &TcpInfoColumns::last_data_recv},
-};
-
-constexpr Field<MemInfoColumns> kMemoryColumns[] = {
-    {"rmemAlloc", &MemInfoColumns::rmem_alloc}, {"rcvbuf", &MemInfoColumns::rcvbuf},
-    {"wmemAlloc", &MemInfoColumns::wmem_alloc}, {"sndbuf", &MemInfoColumns::sndbuf},
-    {"fwdAlloc", &MemInfoColumns::fwd_alloc}, {"wmemQueued", &MemInfoColumns::wmem_queued},
-    {"optmem", &MemInfoColumns::optmem}, {"backlog", &MemInfoColumns::backlog},
-    {"drops", &MemInfoColumns::drops},
-};
-
+// An extension group's columns (table/columns.h) by their JS names.
 template <typename Columns, size_t N>
-Napi::Object group_to_js(Napi::Env env, Columns& c, const Field<Columns> (&fields)[N]) {
+Napi::Object group_to_js(Napi::Env env, Columns& c, const NamedColumn<Columns> (&fields)[N]) {
   Napi::Object o = Napi::Object::New(env);
-  for (const auto& [name, member] : fields) o.Set(name, column(env, std::move(c.*member)));
+  for (const auto& f : fields) o.Set(f.name, column(env, std::move(c.*f.column)));
   return o;
 }
 
@@ -145,24 +125,50 @@ Napi::Object info_to_js(Napi::Env env, TcpInfoColumns&& i) {
 
 Napi::Object table_to_js(Napi::Env env, SocketTable&& t, Source source, bool cookie) {
   Napi::Object cols = Napi::Object::New(env);
-  cols.Set("protocol", column(env, std::move(t.protocol)));
-  cols.Set("family", column(env, std::move(t.family)));
-  cols.Set("state", column(env, std::move(t.state)));
-  cols.Set("localAddress", column(env, std::move(t.local_address)));
-  cols.Set("remoteAddress", column(env, std::move(t.remote_address)));
-  cols.Set("localPort", column(env, std::move(t.local_port)));
-  cols.Set("remotePort", column(env, std::move(t.remote_port)));
-  cols.Set("recvQ", column(env, std::move(t.recv_q)));
-  cols.Set("sendQ", column(env, std::move(t.send_q)));
-  cols.Set("uid", column(env, std::move(t.uid)));
-  cols.Set("inode", column(env, std::move(t.inode)));
-  cols.Set("timer", column(env, std::move(t.timer)));
-  cols.Set("timerExpires", column(env, std::move(t.timer_expires)));
-  cols.Set("retransmits", column(env, std::move(t.retransmits)));
+#define SOCKSCOPE_BASE_TO_JS(member, js, type, width) cols.Set(js, column(env, std::move(t.member)));
+  SOCKSCOPE_BASE_COLUMNS(SOCKSCOPE_BASE_TO_JS)
+#undef SOCKSCOPE_BASE_TO_JS
   if (cookie && source == Source::kNetlink) cols.Set("cookie", cookie_column(env, std::move(t.cookie)));
   if (t.has_info) cols.Set("info", info_to_js(env, std::move(t.info)));
   if (t.has_memory) cols.Set("memory", group_to_js(env, t.memory, kMemoryColumns));
   return cols;
+}
+
+// The typed array JS gets for a column of T.
+template <typename T>
+constexpr const char* typed_array_name() {
+  if constexpr (std::is_same_v<T, uint8_t>) return "Uint8Array";
+  if constexpr (std::is_same_v<T, uint16_t>) return "Uint16Array";
+  if constexpr (std::is_same_v<T, uint32_t>) return "Uint32Array";
+  if constexpr (std::is_same_v<T, double>) return "Float64Array";
+}
+
+Napi::Object schema_entry(Napi::Env env, const char* name, const char* type) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("name", name);
+  o.Set("type", type);
+  return o;
+}
+
+template <typename Columns, size_t N>
+Napi::Array group_schema(Napi::Env env, const NamedColumn<Columns> (&fields)[N]) {
+  Napi::Array a = Napi::Array::New(env, N);
+  for (uint32_t i = 0; i < N; ++i) a.Set(i, schema_entry(env, fields[i].name, typed_array_name<double>()));
+  return a;
+}
+
+// binding.schema: the columns' JS names and typed arrays, in order, for the TS types' test.
+Napi::Object schema_to_js(Napi::Env env) {
+  Napi::Array base = Napi::Array::New(env);
+#define SOCKSCOPE_BASE_SCHEMA(member, js, type, width) \
+  base.Set(base.Length(), schema_entry(env, js, typed_array_name<type>()));
+  SOCKSCOPE_BASE_COLUMNS(SOCKSCOPE_BASE_SCHEMA)
+#undef SOCKSCOPE_BASE_SCHEMA
+  Napi::Object schema = Napi::Object::New(env);
+  schema.Set("base", base);
+  schema.Set("info", group_schema(env, kInfoColumns));
+  schema.Set("memory", group_schema(env, kMemoryColumns));
+  return schema;
 }
 
 // How a netlink dump went: the figures a caller checks the kernel's filtering and retries by.
@@ -420,6 +426,7 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("readUnix", &Addon::ReadUnix),
         InstanceMethod("readUnixAsync", &Addon::ReadUnixAsync),
     });
+    exports.Set("schema", schema_to_js(env));
   }
   // Deleted with the environment (Napi::Addon instance data): the threads are joined then,
   // or when the last read still running ends.

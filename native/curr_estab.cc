@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "whole_file.h"
+#include "proc/whole_file.h"
 
 namespace sockscope::estab {
 namespace {

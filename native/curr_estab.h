@@ -1,7 +1,7 @@
 // ESTABLISHED counted by the kernel itself: Tcp CurrEstab in /proc/net/snmp (what `ss -s` prints
 // as "estab"), a per-namespace counter kept by tcp_set_state(). A count of every TCP state then
-// dumps only the other states and takes ESTABLISHED from the counter: at 100k sockets, 85%
-// ESTABLISHED, the kernel fills 15k messages instead of 100k (issue 9).
+// dumps only the other states and takes ESTABLISHED from the counter, so the kernel fills a
+// message only for the sockets that are not ESTABLISHED, usually the few.
 //
 // Since Linux 6.10 (commit a46d0ea5c940) the counter holds ESTABLISHED + CLOSE_WAIT; before, it
 // held ESTABLISHED alone. Neither meaning is trusted on the kernel's word: a full dump checks
@@ -14,7 +14,7 @@
 #include <mutex>
 #include <string>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope::estab {
 

@@ -12,14 +12,14 @@
 #include <system_error>
 #include <thread>
 
-#include "syscall_error.h"
+#include "error.h"
 
 namespace sockscope::netns {
 namespace {
 
 Error join(int fd, const std::string& path) {
   if (setns(fd, CLONE_NEWNET) == 0) return {};
-  Error err = path_syscall_error("setns", path);
+  Error err = syscall_error("setns", "setns " + path);
   if (err.errnum == EPERM) err.message += " (joining a network namespace needs CAP_SYS_ADMIN)";
   return err;
 }
@@ -51,7 +51,7 @@ bool join_and_read(int fd, const std::string& path, const std::function<Error()>
 Error on_this_thread(int fd, const std::string& path, const std::function<Error()>& read, std::exception_ptr& thrown) {
   const std::string self = "/proc/thread-self/ns/net";
   int home = open(self.c_str(), O_RDONLY | O_CLOEXEC);
-  if (home < 0) return path_syscall_error("open", self);
+  if (home < 0) return syscall_error("open", "open " + self);
   Error err;
   if (join_and_read(fd, path, read, err, thrown)) go_back(home);
   close(home);
@@ -66,7 +66,7 @@ Error on_this_thread(int fd, const std::string& path, const std::function<Error(
 Error run_in(const std::string& path, const std::function<Error()>& read) {
   // O_NONBLOCK: a FIFO given as the namespace must not block the open (setns then refuses it).
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return path_syscall_error("open", path);
+  if (fd < 0) return syscall_error("open", "open " + path);
   Error err;
   std::exception_ptr thrown;
   std::optional<std::thread> worker;

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope::netns {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <unordered_map>
 
-#include "syscall_error.h"
+#include "error.h"
 
 namespace sockscope::procs {
 namespace {
@@ -91,7 +91,7 @@ Error scan_owners(const Column<uint32_t>& inodes, const std::string& root, Owner
   if (row_of.empty()) return {};  // nothing can be owned: no need to walk /proc
 
   DIR* proc = opendir(root.c_str());
-  if (!proc) return path_syscall_error("opendir", root);
+  if (!proc) return syscall_error("opendir", "opendir " + root);
   std::vector<Found> found;
   while (dirent* e = readdir(proc)) {
     int32_t pid = parse_number(e->d_name);

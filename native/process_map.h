@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope::procs {
 

@@ -10,19 +10,13 @@
 #include <cstring>
 #include <string>
 
-#include "errno_name.h"
+#include "error.h"
 
 namespace sockscope {
 namespace {
 
-Error sys_error(int errnum, const char* call, int fd) {
-  Error e;
-  e.errnum = errnum;
-  e.code = errno_name(errnum);
-  e.syscall = call;
-  e.message = std::string(call) + " on fd " + std::to_string(fd) + ": " + std::strerror(errnum);
-  return e;
-}
+// The context of a failed call on the caller's fd, for syscall_error.
+std::string on_fd(const char* call, int fd) { return std::string(call) + " on fd " + std::to_string(fd); }
 
 Error not_tcp(int fd, const std::string& why, int errnum = 0) {
   Error e;
@@ -44,9 +38,9 @@ Error read_socket_queues(int fd, SocketQueues& out) {
   int domain = 0, protocol = 0;
   if (!int_option(fd, SOL_SOCKET, SO_DOMAIN, domain)) {
     if (errno == ENOTSOCK) return not_tcp(fd, "not a socket", ENOTSOCK);
-    return sys_error(errno, "getsockopt", fd);
+    return syscall_error("getsockopt", on_fd("getsockopt", fd));
   }
-  if (!int_option(fd, SOL_SOCKET, SO_PROTOCOL, protocol)) return sys_error(errno, "getsockopt", fd);
+  if (!int_option(fd, SOL_SOCKET, SO_PROTOCOL, protocol)) return syscall_error("getsockopt", on_fd("getsockopt", fd));
   if ((domain != AF_INET && domain != AF_INET6) || protocol != IPPROTO_TCP) {
     return not_tcp(fd, "domain " + std::to_string(domain) + ", protocol " + std::to_string(protocol));
   }
@@ -54,7 +48,7 @@ Error read_socket_queues(int fd, SocketQueues& out) {
   tcp_info info;
   std::memset(&info, 0, sizeof(info));
   socklen_t len = sizeof(info);
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return sys_error(errno, "getsockopt", fd);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return syscall_error("getsockopt", on_fd("getsockopt", fd));
   out.state = info.tcpi_state;
   if (out.state == kListen) {
     out.accept_queue = info.tcpi_unacked;
@@ -63,9 +57,9 @@ Error read_socket_queues(int fd, SocketQueues& out) {
   }
   // SIOCINQ refuses listeners only; the three ioctls fit an int each.
   int inq = 0, outq = 0, unsent = 0;
-  if (ioctl(fd, SIOCINQ, &inq) != 0) return sys_error(errno, "ioctl", fd);
-  if (ioctl(fd, SIOCOUTQ, &outq) != 0) return sys_error(errno, "ioctl", fd);
-  if (ioctl(fd, SIOCOUTQNSD, &unsent) != 0) return sys_error(errno, "ioctl", fd);
+  if (ioctl(fd, SIOCINQ, &inq) != 0) return syscall_error("ioctl", on_fd("ioctl", fd));
+  if (ioctl(fd, SIOCOUTQ, &outq) != 0) return syscall_error("ioctl", on_fd("ioctl", fd));
+  if (ioctl(fd, SIOCOUTQNSD, &unsent) != 0) return syscall_error("ioctl", on_fd("ioctl", fd));
   out.recv_q = static_cast<uint32_t>(inq);
   out.send_q = static_cast<uint32_t>(outq);
   out.unsent = static_cast<uint32_t>(unsent);

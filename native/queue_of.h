@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope {
 

@@ -5,12 +5,12 @@
 
 #include <cerrno>
 
-#include "netlink_reader.h"
+#include "error.h"
+#include "netlink/netlink_reader.h"
 #include "netns.h"
-#include "partitioned_reader.h"
-#include "proc_reader.h"
-#include "syscall_error.h"
-#include "whole_file.h"
+#include "partition/partitioned_reader.h"
+#include "proc/proc_reader.h"
+#include "proc/whole_file.h"
 
 namespace sockscope {
 namespace {
@@ -37,18 +37,18 @@ netlink::DumpRequest to_netlink(const ReadRequest& r) {
 
 Error write_file(const std::string& path, const std::string& data) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return path_syscall_error("open", path);
+  if (fd < 0) return syscall_error("open", "open " + path);
   for (size_t done = 0; done < data.size();) {
     ssize_t n = write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      Error e = path_syscall_error("write", path);
+      Error e = syscall_error("write", "write " + path);
       close(fd);
       return e;
     }
     done += static_cast<size_t>(n);
   }
-  return close(fd) < 0 ? path_syscall_error("close", path) : Error{};
+  return close(fd) < 0 ? syscall_error("close", "close " + path) : Error{};
 }
 
 // One netlink read: from the recording when the request names one, else from the kernel, in
@@ -118,8 +118,8 @@ struct NetlinkRead {
     if (trust->use_counter() && !estab::read_curr_estab(snmp, before)) {
       netlink::DumpRequest others = dump;
       others.states &= ~(StateMask{1} << kEstablished);
-      // One dump: it still walks the whole hash, and with 15% of the rows the walk dominates
-      // (100k sockets: 21.0 ms alone, 22.8 ms in two parts).
+      // One dump: it still walks the whole hash, and with few rows left the walk dominates,
+      // which splitting would only repeat.
       Error e = count_dump(fd, 1, others, out);
       uint64_t est = 0;
       if (e || estab::established(trust->meaning(), before, out, est)) {

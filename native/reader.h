@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope {
 

@@ -1,4 +1,33 @@
 // The shapes the addon takes and returns. Options reach it validated (see options.ts).
+// The column lists mirror native/table/columns.h, which the addon exports as `schema`; a test
+// compares the two, so a column is added there and here.
+
+/** The base columns every read returns, in order: JS name and typed array. */
+export const BASE_COLUMNS = [
+  ['protocol', 'Uint8Array'],
+  ['family', 'Uint8Array'],
+  ['state', 'Uint8Array'],
+  ['localAddress', 'Uint8Array'],
+  ['remoteAddress', 'Uint8Array'],
+  ['localPort', 'Uint16Array'],
+  ['remotePort', 'Uint16Array'],
+  ['recvQ', 'Uint32Array'],
+  ['sendQ', 'Uint32Array'],
+  ['uid', 'Uint32Array'],
+  ['inode', 'Uint32Array'],
+  ['timer', 'Uint8Array'],
+  ['timerExpires', 'Uint32Array'],
+  ['retransmits', 'Uint8Array'],
+] as const;
+export type BaseColumn = (typeof BASE_COLUMNS)[number][0];
+
+interface TypedArrays {
+  Uint8Array: Uint8Array;
+  Uint16Array: Uint16Array;
+  Uint32Array: Uint32Array;
+}
+/** The base columns by name, each its typed array. */
+export type BaseColumns = { [C in (typeof BASE_COLUMNS)[number] as C[0]]: TypedArrays[C[1]] };
 
 /** tcp_info fields as columns; NaN where the kernel sent none (older kernels, UDP, TIME_WAIT). */
 export const INFO_FIELDS = [
@@ -48,21 +77,7 @@ export interface NativeRequest {
   partitions: number;
 }
 
-export interface NativeColumns {
-  protocol: Uint8Array;
-  family: Uint8Array;
-  state: Uint8Array;
-  localAddress: Uint8Array;
-  remoteAddress: Uint8Array;
-  localPort: Uint16Array;
-  remotePort: Uint16Array;
-  recvQ: Uint32Array;
-  sendQ: Uint32Array;
-  uid: Uint32Array;
-  inode: Uint32Array;
-  timer: Uint8Array;
-  timerExpires: Uint32Array;
-  retransmits: Uint8Array;
+export interface NativeColumns extends BaseColumns {
   /** Netlink with `cookie: true`: the kernel's socket cookie. */
   cookie?: BigUint64Array;
   /** Netlink with `info: true`. */
@@ -117,6 +132,19 @@ export interface NativeCounts {
   counts: number[];
 }
 
+/** One column as the addon's schema lists it. */
+export interface SchemaColumn {
+  name: string;
+  type: string;
+}
+
+/** The column schema the addon was built with (native/table/columns.h). */
+export interface NativeSchema {
+  base: SchemaColumn[];
+  info: SchemaColumn[];
+  memory: SchemaColumn[];
+}
+
 /** What a UNIX-socket read takes (see native/unix/unix_reader.h). `states`: bit N = kernel state N. */
 export interface NativeUnixRequest {
   source: 'auto' | 'netlink' | 'proc';
@@ -156,6 +184,7 @@ export interface NativeUnixTable {
 }
 
 export interface NativeBinding {
+  schema: NativeSchema;
   read(req: NativeRequest): NativeTable;
   readAsync(req: NativeRequest): Promise<NativeTable>;
   count(req: NativeRequest): NativeCounts;

@@ -3,8 +3,10 @@ import { inspect } from 'node:util';
 
 import { formatAddress } from './address.js';
 import {
+  BASE_COLUMNS,
   INFO_FIELDS,
   MEMORY_FIELDS,
+  type BaseColumn,
   type DumpStats,
   type InfoField,
   type MemoryField,
@@ -19,8 +21,16 @@ import { stateName } from './states.js';
 export const TIMERS = ['off', 'on', 'keepalive', 'timewait', 'probe'] as const;
 export type TimerKind = (typeof TIMERS)[number];
 
+/** The base columns a row shows first: formatted (protocol and family make `proto`), ports beside their addresses. */
+const FORMATTED = ['protocol', 'family', 'state', 'localAddress', 'localPort', 'remoteAddress', 'remotePort'] as const;
+/** The base columns a row shows after them, in the schema's order: numbers, but for `timer`. */
+type RowNumberColumn = Exclude<BaseColumn, (typeof FORMATTED)[number] | 'timer'>;
+const ROW_COLUMNS = BASE_COLUMNS.map(([name]) => name).filter(
+  (name): name is RowNumberColumn | 'timer' => !(FORMATTED as readonly string[]).includes(name),
+);
+
 /** One socket, with addresses as text (IPv4 dotted, IPv6 as RFC 5952). */
-export interface SocketRow {
+export interface SocketRow extends Record<RowNumberColumn, number> {
   proto: Protocol;
   /** netstat's name (`ESTABLISHED`, `LISTEN`, ...); an unconnected UDP socket is `UNCONN`. */
   state: string;
@@ -105,22 +115,19 @@ export class SocketTable implements Iterable<SocketRow> {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) return undefined;
     const c = this.columns;
     const family = c.family[i]!;
-    const row: SocketRow = {
+    const row = {
       proto: this.proto(i),
       state: stateName(c.state[i]!, c.protocol[i]!),
       localAddress: formatAddress(c.localAddress, i, family),
       localPort: c.localPort[i]!,
       remoteAddress: formatAddress(c.remoteAddress, i, family),
       remotePort: c.remotePort[i]!,
-      recvQ: c.recvQ[i]!,
-      sendQ: c.sendQ[i]!,
-      uid: c.uid[i]!,
-      inode: c.inode[i]!,
-      timer: TIMERS[c.timer[i]!] ?? 'off',
-      timerExpires: c.timerExpires[i]!,
-      retransmits: c.retransmits[i]!,
-      ...(this.owners && { owners: this.owners.of(i) }),
-    };
+    } as SocketRow;
+    for (const name of ROW_COLUMNS) {
+      if (name === 'timer') row.timer = TIMERS[c.timer[i]!] ?? 'off';
+      else row[name] = c[name][i]!;
+    }
+    if (this.owners) row.owners = this.owners.of(i);
     if (c.cookie) row.cookie = c.cookie[i]!.toString(16);
     if (c.info) {
       const info: TcpInfo = present(INFO_FIELDS, c.info, i);

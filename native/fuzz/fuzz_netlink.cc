@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "netlink_parse.h"
+#include "netlink/netlink_parse.h"
 
 using namespace sockscope;
 using namespace sockscope::netlink;

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "proc_reader.h"
+#include "proc/proc_reader.h"
 
 using namespace sockscope;
 

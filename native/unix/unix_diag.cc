@@ -1,4 +1,4 @@
-#include "unix_diag.h"
+#include "unix/unix_diag.h"
 
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -8,8 +8,8 @@
 #include <cstring>
 #include <string>
 
-#include "../errno_name.h"
-#include "../netlink_parse.h"
+#include "error.h"
+#include "netlink/netlink_parse.h"
 
 namespace sockscope::unix_sock {
 namespace {
@@ -75,8 +75,7 @@ Error on_end(Walk& w, const netlink::Msg& m, size_t off, bool is_error) {
   if (v >= 0) return {};
   int errnum = kernel_errno(v);
   if (!errnum) return bad_message(off, std::string(what) + " error " + std::to_string(v));
-  return Error{errnum, errno_name(errnum), "recvmsg",
-               std::string("netlink: the kernel refused the unix_diag dump: ") + netlink::errno_text(errnum)};
+  return syscall_error("recvmsg", "netlink: the kernel refused the unix_diag dump", errnum);
 }
 
 Error on_row(Walk& w, const netlink::Msg& m, size_t off) {

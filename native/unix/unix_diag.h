@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "unix_table.h"
+#include "unix/unix_table.h"
 
 namespace sockscope::unix_sock {
 

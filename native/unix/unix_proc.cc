@@ -1,4 +1,4 @@
-#include "unix_proc.h"
+#include "unix/unix_proc.h"
 
 #include <cstdint>
 #include <cstring>

@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "unix_table.h"
+#include "unix/unix_table.h"
 
 namespace sockscope::unix_sock {
 

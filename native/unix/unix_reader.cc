@@ -1,4 +1,4 @@
-#include "unix_reader.h"
+#include "unix/unix_reader.h"
 
 #include <linux/netlink.h>
 #include <poll.h>
@@ -7,12 +7,12 @@
 
 #include <cerrno>
 
-#include "../errno_name.h"
-#include "../netlink_parse.h"
-#include "../netlink_reader.h"
-#include "../whole_file.h"
-#include "unix_diag.h"
-#include "unix_proc.h"
+#include "error.h"
+#include "netlink/netlink_parse.h"
+#include "netlink/netlink_reader.h"
+#include "proc/whole_file.h"
+#include "unix/unix_diag.h"
+#include "unix/unix_proc.h"
 
 namespace sockscope::unix_sock {
 namespace {
@@ -21,7 +21,7 @@ constexpr int kMaxRestarts = 3;  // NLM_F_DUMP_INTR or ENOBUFS: dumps redone bef
 constexpr int kPollTimeoutMs = 10000;  // only a caller's non-blocking fd waits, and the kernel is quick
 
 Error sys_error(int errnum, const char* call, const std::string& what) {
-  return Error{errnum, errno_name(errnum), call, "netlink: " + what + ": " + netlink::errno_text(errnum)};
+  return syscall_error(call, "netlink: " + what, errnum);
 }
 
 // Tells this call's answers from an earlier call's leftovers on a reused fd.

@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "../reader.h"
-#include "unix_table.h"
+#include "reader.h"
+#include "unix/unix_table.h"
 
 namespace sockscope::unix_sock {
 

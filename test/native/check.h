@@ -1,5 +1,7 @@
 // Plain checks for the native test programs: one line per failure, a closing
-// "N passed, N failed" line, and a non-zero exit status on any failure.
+// "N passed, N failed" line, and a non-zero exit status on any failure, or when no check ran.
+// A program that cannot run here (no root, no private namespace) exits with kSkipped, which
+// ctest reports as skipped (SKIP_RETURN_CODE).
 #pragma once
 
 #include <cstdio>
@@ -33,7 +35,15 @@ bool expect_eq(const A& a, const B& b, const char* file, int line, const std::st
 
 inline int finish() {
   std::printf("%d passed, %d failed\n", tally().passed, tally().failed);
-  return tally().failed ? 1 : 0;
+  if (tally().passed == 0 && tally().failed == 0) std::printf("no check ran\n");
+  return tally().failed || tally().passed == 0 ? 1 : 0;
+}
+
+constexpr int kSkipped = 77;
+
+inline int skip(const char* why) {
+  std::printf("skipped: %s\n", why);
+  return kSkipped;
 }
 
 }  // namespace check

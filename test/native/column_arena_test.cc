@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "check.h"
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 using namespace sockscope;
 

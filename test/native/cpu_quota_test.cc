@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "check.h"
-#include "cpu_quota.h"
+#include "partition/cpu_quota.h"
 
 using sockscope::cgroup_cpu_limit;
 

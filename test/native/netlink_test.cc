@@ -16,8 +16,8 @@
 #include <iterator>
 #include <sstream>
 
-#include "../../native/errno_name.h"
-#include "../../native/netlink_parse.h"
+#include "error.h"
+#include "netlink/netlink_parse.h"
 #include "check.h"
 
 using namespace sockscope;

@@ -15,7 +15,7 @@
 #include <new>
 #include <string>
 
-#include "../../native/netns.h"
+#include "netns.h"
 #include "check.h"
 
 using namespace sockscope;
@@ -170,9 +170,9 @@ void test_without_threads(const std::string& ns) {
 }  // namespace
 
 int main() {
-  if (getuid() != 0) return std::printf("skipped: joining a namespace needs root\n"), check::finish();
+  if (getuid() != 0) return check::skip("joining a namespace needs root");
   OtherNamespace other;
-  if (other.file.empty()) return std::printf("skipped: cannot make a network namespace\n"), check::finish();
+  if (other.file.empty()) return check::skip("cannot make a network namespace");
   CHECK(ns_of(other.file) != my_ns(), "the child's namespace is another one");
   check_reads(other.file, "own thread");
   test_errors();

@@ -7,9 +7,9 @@
 #include <set>
 #include <thread>
 
-#include "../../native/netlink_parse.h"
-#include "../../native/partition.h"
-#include "../../native/pinned_pool.h"
+#include "netlink/netlink_parse.h"
+#include "partition/partition.h"
+#include "partition/pinned_pool.h"
 #include "check.h"
 
 using namespace sockscope;
@@ -225,7 +225,7 @@ void test_merge_counts() {
 
 SocketTable table_of(std::vector<uint64_t> cookies, std::vector<std::string> names, std::vector<uint8_t> cong) {
   SocketTable t;
-  netlink::reset_table(t, true, false);
+  reset_table(t, true, false);
   for (size_t i = 1; i < names.size(); ++i) t.info.congestion_names.push_back(names[i]);
   for (size_t i = 0; i < cookies.size(); ++i) {
     t.protocol.push_back(6), t.family.push_back(4), t.state.push_back(kEstablished);
@@ -250,7 +250,7 @@ void test_merge_tables() {
   MergeScratch scratch;
   merge_tables(parts, out, scratch);
   CHECK_EQ(out.size(), size_t{4}, "4 sockets, cookie 2 once");
-  CHECK(netlink::columns_consistent(out), "every column 4 rows");
+  CHECK(columns_consistent(out), "every column 4 rows");
   CHECK((out.cookie == Column<uint64_t>{1, 2, 3, 4}), "rows in partition order, the duplicate dropped");
   CHECK((out.inode == Column<uint32_t>{1, 2, 3, 4}) && out.info.rtt[3] == 4, "the other columns follow the rows kept");
   auto name = [&](size_t r) { return out.info.congestion_names[out.info.congestion[r]]; };
@@ -289,7 +289,7 @@ void test_merge_tables_on_threads() {
     for (std::thread& t : threads) t.join();
   });
   CHECK_EQ(at_once.size(), size_t{75000 - 2}, "75000 rows, the two seen twice once");
-  CHECK(netlink::columns_consistent(at_once), "every column sized for the merged rows");
+  CHECK(columns_consistent(at_once), "every column sized for the merged rows");
   const SocketTable &a = at_once, &b = in_turn;
   bool same = a.protocol == b.protocol && a.family == b.family && a.state == b.state &&
               a.local_address == b.local_address && a.remote_address == b.remote_address &&

@@ -1,8 +1,6 @@
 // Tests of the unix_diag reader: the request's bytes, rows parsed from built messages, kernel
 // errors, and hostile bytes (truncated at every length, corrupt lengths, short attributes) that
 // must give a clear error and no rows; then, live, a dump that finds sockets made here.
-//   g++ -std=c++17 -Wall -Wextra -Inative native/netlink_*.cc native/partition.cc ...
-//       native/unix/*.cc test/native/unix_diag_test.cc -o /tmp/unix_diag_test
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
@@ -17,9 +15,9 @@
 #include <cstring>
 #include <string>
 
-#include "../../native/netlink_reader.h"
-#include "../../native/unix/unix_diag.h"
-#include "../../native/unix/unix_reader.h"
+#include "netlink/netlink_reader.h"
+#include "unix/unix_diag.h"
+#include "unix/unix_reader.h"
 #include "check.h"
 
 using namespace sockscope;

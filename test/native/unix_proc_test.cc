@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "../../native/unix/unix_proc.h"
+#include "unix/unix_proc.h"
 #include "check.h"
 
 using namespace sockscope;

@@ -1,9 +1,9 @@
-#include "partition.h"
+#include "partition/partition.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "netlink_parse.h"
+#include "netlink/netlink_parse.h"
 
 namespace sockscope::partition {
 namespace {
@@ -265,11 +265,11 @@ void merge_tables(const std::vector<SocketTable>& parts, SocketTable& out, Merge
   out = SocketTable{};
   out.has_info = parts[0].has_info, out.has_memory = parts[0].has_memory;
   out.reserve(at[k]);
-  netlink::size_columns(out, at[k]);
-  run(k, [&](size_t p) { netlink::place_rows(out, at[p], parts[p], *keep[p]); });
+  size_columns(out, at[k]);
+  run(k, [&](size_t p) { place_rows(out, at[p], parts[p], *keep[p]); });
   if (!out.has_info) return;
   out.info.congestion_names = parts[0].info.congestion_names;
-  for (size_t p = 1; p < k; ++p) netlink::repoint_congestion(out, parts[p].info.congestion_names, at[p], at[p + 1]);
+  for (size_t p = 1; p < k; ++p) repoint_congestion(out, parts[p].info.congestion_names, at[p], at[p + 1]);
 }
 
 }  // namespace sockscope::partition

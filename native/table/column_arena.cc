@@ -1,4 +1,4 @@
-#include "column_arena.h"
+#include "table/column_arena.h"
 
 #include <sys/mman.h>
 
@@ -17,7 +17,7 @@ size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 // Regions of arenas that went, kept mapped for the next ones: their pages are already faulted in
 // and cleared, which a fresh region pays again on every read (in a VM each fresh page may also
-// fault on the host: a 100k-row snapshot spent 7-10% of its CPU time in clear_page). Bounded:
+// fault on the host). Bounded:
 // kCachedRegions regions, kCachedBytes in all, the oldest unmapped first. A region is reused
 // only for a request of at least half its size.
 class RegionCache {
@@ -54,8 +54,8 @@ class RegionCache {
     size_t size;
   };
   // A V8 heap frees the tables it dropped together, at a collection every ~64 MiB of external
-  // memory: 300k rows held two partition regions (14 MiB each) and three tables (20 MiB each)
-  // between collections, so a smaller cap unmapped a table the next read then faulted in again.
+  // memory: a large table's partition regions and several of its tables may be held between
+  // collections, and a smaller cap would unmap a table the next read then faults in again.
   static constexpr size_t kCachedRegions = 16;
   static constexpr size_t kCachedBytes = 128 << 20;
   std::mutex m_;

@@ -1,7 +1,7 @@
 // Partitioned dumps, the pure half: a port histogram learned from one read, the split of the
 // port space it suggests for the next, and the merge of the partitions' results. No syscalls.
 //
-// Why it pays (issue 9): a dump costs one walk of the established hash (W) plus a message per
+// Why it pays: a dump costs one walk of the established hash (W) plus a message per
 // socket (F). Messages are filled outside the bucket locks, so K dumps on K cores, each asking
 // for a disjoint set of ports, cost about W + F/K instead of W + F.
 #pragma once
@@ -12,7 +12,7 @@
 #include <functional>
 #include <vector>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope::partition {
 
@@ -53,10 +53,9 @@ Split balanced_split(const PortHistogram& h, size_t k, Side prefer = Side::kLoca
 PortFilter partition_filter(const Split& s, size_t i);
 
 // What a row costs to dump, per 64-port bucket of each side, relative to the mean row (1). Equal
-// rows are not equal time: on a 2-core VM, with 100k sockets split 50,000/50,000 by local port,
-// one part took 74-78 ms and the other 53-56 ms read after read, whichever core it ran on: the
-// cost follows the sockets of a port range. Learned from how long each part took, so the next
-// split balances time, not rows.
+// rows are not equal time: two halves of a table split evenly by port can take steadily
+// different times, whichever core runs them, because the cost follows the sockets of a port
+// range. Learned from how long each part took, so the next split balances time, not rows.
 struct PortCosts {
   std::array<float, kBuckets> local, remote;
   Side side = Side::kLocal;  // of the last split learned from
@@ -92,8 +91,8 @@ struct CookieLog {
 };
 
 // Memory the merges reuse from one read to the next. A large block freed on a thread-pool thread
-// goes back to the kernel, and its pages fault in again on the next read (100k rows: ~100
-// faults a read, each ~11 us in this VM); kept here, they stay mapped.
+// goes back to the kernel, and its pages fault in again on the next read; kept here, they stay
+// mapped.
 struct MergeScratch {
   std::vector<uint64_t> cookie_slots;
   std::vector<CookieLog> logs;  // a counting partition's, cleared and refilled

@@ -1,7 +1,7 @@
 // Where a table's columns live: one region for all of them, sized from the rows expected and
 // backed by transparent huge pages where the kernel offers them (MADV_HUGEPAGE). A fresh 4 KiB
-// page costs a fault when a row first lands on it: ~1700 of them for 100k rows, and in a VM a
-// fault takes microseconds (bench: 6 MB touched page by page 19.8 ms, as huge pages 0.7 ms).
+// page costs a fault when a row first lands on it, one per 4 KiB of every column, and in a VM a
+// fault is dear; a huge page faults once per 2 MiB.
 // Columns allocate from the region by bumping a pointer; what does not fit, or a column that
 // outgrows its share, falls back to the heap. The region goes when the last column using it
 // does (each column's allocator holds it), so columns may be handed out and freed one by one;

@@ -1,4 +1,4 @@
-// Netlink dumps split by port across threads (issue 9), behind the same calls as one dump.
+// Netlink dumps split by port across threads, behind the same calls as one dump.
 // A PartitionedReader belongs to one owner (the addon instance of one JS environment): it holds
 // the pinned threads and what earlier reads taught (row count, port histogram), per request
 // shape. Thread-safe: concurrent reads share what was learned; the threads serve one read at a
@@ -11,18 +11,16 @@
 #include <mutex>
 
 #include "curr_estab.h"
-#include "netlink_reader.h"
-#include "partition.h"
-#include "pinned_pool.h"
+#include "netlink/netlink_reader.h"
+#include "partition/partition.h"
+#include "partition/pinned_pool.h"
 
 namespace sockscope {
 
-// Below this many rows in the previous read of the same shape, `auto` takes the single dump.
-// Measured with bench/partition-crossover.mjs (2 cores, Linux 6.18, medians of 300 sync reads,
-// K = 2 vs one dump, ms): 501 rows 0.73 vs 0.38 (counts); 2135: 1.45 vs 1.21; 4315: 1.93 vs
-// 1.58 (table 2.03 vs 2.07); 8675: 3.00 vs 3.17 (table 3.93 vs 3.96); 17395: 9.9 vs 11.3.
-// Under ~8000 rows the second socket, its walk of the hash and the threads' wake-up cost more
-// than half the fill saves; the loss there is under 0.4 ms either way.
+// Below this many rows in the previous read of the same shape, `auto` takes the single dump:
+// in a small table the second socket, its walk of the hash and the threads' wake-up cost more
+// than splitting the fill saves (bench/partition-crossover.mjs finds the crossover; see
+// docs/design.md).
 constexpr uint64_t kPartitionMinRows = 8000;
 // `auto` uses at most this many partitions: each one walks the whole hash (W), so past a few
 // the walks' CPU time grows while the saving F/K - F/(K+1) shrinks.

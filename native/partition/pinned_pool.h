@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope {
 

@@ -11,7 +11,7 @@
 #include <limits>
 #include <string>
 
-#include "syscall_error.h"
+#include "error.h"
 
 namespace sockscope {
 
@@ -22,15 +22,15 @@ namespace sockscope {
 inline Error open_input(const std::string& path, int& fd, struct stat& st) {
   do fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   while (fd < 0 && errno == EINTR);
-  if (fd < 0) return path_syscall_error("open", path);
+  if (fd < 0) return syscall_error("open", "open " + path);
   if (fstat(fd, &st) < 0) {
-    Error e = path_syscall_error("fstat", path);
+    Error e = syscall_error("fstat", "fstat " + path);
     close(fd);
     return e;
   }
   if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) return {};
   close(fd);
-  Error e = path_syscall_error("open", path, EINVAL);
+  Error e = syscall_error("open", "open " + path, EINVAL);
   e.message = "open " + path + ": not a regular file";
   return e;
 }
@@ -46,7 +46,7 @@ inline Error read_whole_file(const std::string& path, std::string& out,
   while (out.size() < max_bytes && (n = read(fd, buf, std::min(sizeof buf, max_bytes - out.size()))) != 0) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      Error e = path_syscall_error("read", path);
+      Error e = syscall_error("read", "read " + path);
       close(fd);
       return e;
     }

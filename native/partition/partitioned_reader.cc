@@ -1,4 +1,4 @@
-#include "partitioned_reader.h"
+#include "partition/partitioned_reader.h"
 
 #include <sys/utsname.h>
 
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <new>
 
-#include "cpu_quota.h"
+#include "partition/cpu_quota.h"
 
 namespace sockscope {
 namespace {

@@ -1,4 +1,4 @@
-#include "proc_reader.h"
+#include "proc/proc_reader.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,10 +12,9 @@
 #include <system_error>
 #include <vector>
 
-#include "errno_name.h"
-#include "read_ahead.h"
-#include "syscall_error.h"
-#include "whole_file.h"
+#include "error.h"
+#include "proc/read_ahead.h"
+#include "proc/whole_file.h"
 
 namespace sockscope::proc {
 namespace {
@@ -24,10 +23,8 @@ namespace {
 // alone; a longer file is read ahead on another (read_ahead.h). A line may be up to 1 MiB long.
 constexpr size_t kHeadBytes = 64 << 10;
 constexpr size_t kMaxLine = 1 << 20;
-// Reading ahead pays on large tables only. Measured side by side (2 cores, medians of 41 sync
-// snapshots against a bare read): 10k rows 1.45x with it, 1.08x without (the sockets' kernel
-// data stays in the cache of the one core that reads them); 30k about even; 100k 0.99x with
-// it, 1.08x without.
+// Reading ahead pays on large tables only: in a small one the sockets' kernel data stays in the
+// cache of the one core that reads them, and a second reader only moves it (see docs/design.md).
 constexpr uint64_t kReadAheadRows = 50000;
 constexpr uint64_t kRowBytes = 150;  // a tcp line is 150 bytes, tcp6 178, udp 128
 constexpr uint64_t kMinRowBytes = 32;  // below any line the walker accepts (those end at the inode)
@@ -63,8 +60,7 @@ struct Cursor {
 };
 
 // A digit's value, or -1. A table, not comparisons: the kernel's hex mixes digits and letters at
-// random, and a branch per character mispredicted on about every third one (bench: /proc parse
-// cost halved).
+// random, so a branch per character mispredicts often.
 struct HexDigits {
   int8_t value[256];
   constexpr HexDigits() : value() {
@@ -294,7 +290,7 @@ Error read_file(const std::string& path, Walker& walker, Sink&& sink, bool& miss
   Error err;
   for (;;) {
     if (errnum) {
-      err = path_syscall_error("read", path, errnum);
+      err = syscall_error("read", "read " + path, errnum);
       break;
     }
     size_t consumed = 0;
@@ -327,7 +323,7 @@ uint64_t sockstat_field(const std::string& data, const std::string& line, const 
 
 // How many rows each table will hold, from the kernel's own counts in sockstat (0 where the
 // root has none, as a fixture directory). A hint only, never an error: it sizes the columns
-// once instead of growing them by doubling (the copies cost a fifth of a 100k-socket read),
+// once instead of growing them by doubling (a large table's copies are a good share of its read),
 // and says whether a table is large enough to read ahead. Only the tables in `tables` are
 // counted, so a read does not stat files it will not open.
 std::array<uint64_t, kTableCount> table_rows(const std::string& root, TableMask tables) {

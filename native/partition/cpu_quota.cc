@@ -1,11 +1,11 @@
-#include "cpu_quota.h"
+#include "partition/cpu_quota.h"
 
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
 #include <vector>
 
-#include "whole_file.h"
+#include "proc/whole_file.h"
 
 namespace sockscope {
 namespace {

@@ -21,7 +21,7 @@
 
 #include <unistd.h>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope::partition {
 struct PortHistogram;
@@ -62,8 +62,8 @@ struct DumpStats {
 };
 
 // The receive buffer. Dump datagrams are sized from the reader's recvmsg length but capped by
-// the kernel at SKB_WITH_OVERHEAD(32 KiB): 32376 bytes measured on Linux 6.18 with 8 KiB..1 MiB
-// buffers. 64 KiB leaves headroom; a bigger datagram fails with EMSGSIZE, never silently.
+// the kernel at SKB_WITH_OVERHEAD(32 KiB), a little under 32 KiB whatever the buffer. 64 KiB
+// leaves headroom; a bigger datagram fails with EMSGSIZE, never silently.
 constexpr size_t kRecvBuffer = 64 * 1024;
 
 // socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_SOCK_DIAG), bound to a kernel-chosen port

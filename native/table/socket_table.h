@@ -8,10 +8,13 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
-#include "column_arena.h"
+#include "error.h"
+#include "table/column_arena.h"
+#include "table/columns.h"
 
 namespace sockscope {
 
@@ -75,50 +78,13 @@ struct PortFilter {
   }
 };
 
-// An error travels as errno (0 when it is not a syscall's) plus a stable code and text.
-struct Error {
-  int errnum = 0;
-  std::string code;     // "ENOENT", "ERR_PROC_PARSE", ...
-  std::string syscall;  // "open", "read", "recvmsg", ... or empty
-  std::string message;  // names the file and line, or the netlink step
-  explicit operator bool() const { return !code.empty(); }
-};
-
-// tcp_info columns (netlink `info: true`). NaN where the kernel sent no such field (an older,
-// shorter tcp_info) or the socket has none (UDP, TIME_WAIT, request sockets).
-struct TcpInfoColumns {
-  std::vector<double> rtt, rttvar, min_rtt;  // microseconds
-  std::vector<double> snd_cwnd, snd_ssthresh, retransmits, total_retrans, lost, unacked;
-  std::vector<double> bytes_acked, bytes_received, bytes_retrans;
-  std::vector<double> delivery_rate, pacing_rate;  // bytes per second
-  std::vector<double> last_data_sent, last_data_recv;  // milliseconds ago
-  std::vector<uint8_t> congestion;       // index into congestion_names; 0 = none
-  std::vector<std::string> congestion_names{""};
-};
-
-// SK_MEMINFO columns (netlink `memory: true`), NaN where absent.
-struct MemInfoColumns {
-  std::vector<double> rmem_alloc, rcvbuf, wmem_alloc, sndbuf, fwd_alloc, wmem_queued, optmem,
-      backlog, drops;
-};
-
-// Columns. Addresses are 16 bytes per row: IPv4 in the first 4 bytes (network order) with the
-// rest zero, told apart by `family`; an IPv4-mapped IPv6 address stays IPv6.
+// Columns (table/columns.h lists them). Addresses are 16 bytes per row: IPv4 in the first 4
+// bytes (network order) with the rest zero, told apart by `family`; an IPv4-mapped IPv6 address
+// stays IPv6.
 struct SocketTable {
-  Column<uint8_t> protocol;       // 6 tcp, 17 udp
-  Column<uint8_t> family;         // 4 or 6
-  Column<uint8_t> state;          // kernel numbering; request sockets read as SYN_RECV
-  Column<uint8_t> local_address;  // 16 bytes per row
-  Column<uint8_t> remote_address; // 16 bytes per row
-  Column<uint16_t> local_port;
-  Column<uint16_t> remote_port;
-  Column<uint32_t> recv_q;        // rx_queue; for LISTEN, the accept queue's length
-  Column<uint32_t> send_q;        // tx_queue; for LISTEN via netlink, the backlog
-  Column<uint32_t> uid;
-  Column<uint32_t> inode;         // socket inodes are 32-bit (get_next_ino)
-  Column<uint8_t> timer;          // 0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT, 4 probe
-  Column<uint32_t> timer_expires; // milliseconds until the timer fires, 0 if past
-  Column<uint8_t> retransmits;
+#define SOCKSCOPE_BASE_MEMBER(member, js, type, width) Column<type> member;
+  SOCKSCOPE_BASE_COLUMNS(SOCKSCOPE_BASE_MEMBER)
+#undef SOCKSCOPE_BASE_MEMBER
 
   // Netlink only (empty from /proc): the socket cookie, and the extension columns when asked.
   Column<uint64_t> cookie;
@@ -147,17 +113,21 @@ struct SocketTable {
     }
   }
 
-  static constexpr size_t kBaseRowBytes = 61;  // the base columns' bytes per row
-  static constexpr size_t kBaseColumns = 15;
+#define SOCKSCOPE_ROW_BYTES(member, js, type, width) +sizeof(type) * (width)
+#define SOCKSCOPE_ONE(member, js, type, width) +1
+  static constexpr size_t kBaseRowBytes = 0 SOCKSCOPE_BASE_COLUMNS(SOCKSCOPE_ROW_BYTES);  // without the cookie
+  static constexpr size_t kBaseColumns = 1 SOCKSCOPE_BASE_COLUMNS(SOCKSCOPE_ONE);        // with the cookie
+#undef SOCKSCOPE_ROW_BYTES
+#undef SOCKSCOPE_ONE
   static constexpr size_t kArenaMinBytes = 2 << 20;
 
  private:
   // f(column, elements per row) for each base column, and the cookie with_cookie.
   template <class F>
   void each_base_column(bool with_cookie, F&& f) {
-    f(protocol, 1), f(family, 1), f(state, 1), f(local_address, 16), f(remote_address, 16);
-    f(local_port, 1), f(remote_port, 1), f(recv_q, 1), f(send_q, 1), f(uid, 1), f(inode, 1);
-    f(timer, 1), f(timer_expires, 1), f(retransmits, 1);
+#define SOCKSCOPE_VISIT(member, js, type, width) f(member, size_t{width});
+    SOCKSCOPE_BASE_COLUMNS(SOCKSCOPE_VISIT)
+#undef SOCKSCOPE_VISIT
     if (with_cookie) f(cookie, 1);
   }
 };
@@ -172,5 +142,21 @@ inline void append_address(Column<uint8_t>& col, const uint8_t* src, size_t byte
 
 // Per-state counts, indexed by kernel state number (index 0 unused).
 using StateCounts = std::array<uint64_t, kMaxState + 1>;
+
+// Empties every column of t and sets which extension columns the next rows carry.
+void reset_table(SocketTable& t, bool info, bool memory);
+// True when every column holds exactly t.size() rows (16 bytes each for addresses).
+bool columns_consistent(const SocketTable& t);
+// Sizes every column of t for n rows; rows past the old size are left unwritten.
+void size_columns(SocketTable& t, size_t n);
+// Writes src's rows r where keep[r] != 0 (every row when keep is empty) to dst's rows from
+// `at` on, in columns already sized (same extension columns). Writes only those rows, so
+// disjoint placements may run at once on different threads.
+void place_rows(SocketTable& dst, size_t at, const SocketTable& src, const std::vector<uint8_t>& keep);
+// Index of a congestion control name in c's dictionary, added if new; false past 255 names.
+bool intern_congestion(TcpInfoColumns& c, std::string_view name, uint8_t& index);
+// Re-points the congestion indexes of dst's rows [first, last), which index `names` (another
+// table's), at dst's own names, interning the ones it lacks.
+void repoint_congestion(SocketTable& dst, const std::vector<std::string>& names, size_t first, size_t last);
 
 }  // namespace sockscope

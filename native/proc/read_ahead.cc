@@ -1,4 +1,4 @@
-#include "read_ahead.h"
+#include "proc/read_ahead.h"
 
 #include <unistd.h>
 

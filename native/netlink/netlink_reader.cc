@@ -1,6 +1,6 @@
 // The syscall half of the netlink reader: socket setup, the request/receive loop, retries.
 // Parsing lives in netlink_parse.cc so replay() runs the same code without a kernel.
-#include "netlink_reader.h"
+#include "netlink/netlink_reader.h"
 
 #include <linux/netlink.h>
 #include <poll.h>
@@ -10,18 +10,14 @@
 
 #include <cerrno>
 
-#include "netlink_parse.h"
-#include "errno_name.h"
+#include "netlink/netlink_parse.h"
+#include "error.h"
 
 namespace sockscope::netlink {
 namespace {
 
 constexpr int kMaxRestarts = 3;         // NLM_F_DUMP_INTR: walks redone before giving up
 constexpr int kPollTimeoutMs = 10000;   // only a non-blocking fd waits, and the kernel is quick
-
-Error sys_error(int errnum, const char* call, const std::string& what) {
-  return Error{errnum, errno_name(errnum), call, "netlink: " + what + ": " + errno_text(errnum)};
-}
 
 // One dump's I/O: the fd, one buffer reused by every recv, the stats and the recording.
 struct Conn {
@@ -50,8 +46,8 @@ Error wait_for(int fd, short events) {
   pollfd p{fd, events, 0};
   int n;
   do n = poll(&p, 1, kPollTimeoutMs); while (n < 0 && errno == EINTR);
-  if (n < 0) return sys_error(errno, "poll", "waiting on the netlink socket");
-  return n == 0 ? sys_error(ETIMEDOUT, "poll", "no answer from the kernel") : Error{};
+  if (n < 0) return syscall_error("poll", "netlink: waiting on the netlink socket");
+  return n == 0 ? syscall_error("poll", "netlink: no answer from the kernel", ETIMEDOUT) : Error{};
 }
 
 bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
@@ -64,9 +60,9 @@ Error send_request(int fd, const std::vector<uint8_t>& req) {
   msg.msg_name = &kernel, msg.msg_namelen = sizeof kernel, msg.msg_iov = &iov, msg.msg_iovlen = 1;
   for (;;) {
     ssize_t n = sendmsg(fd, &msg, 0);
-    if (n >= 0) return static_cast<size_t>(n) == req.size() ? Error{} : sys_error(EMSGSIZE, "sendmsg", "short send");
+    if (n >= 0) return static_cast<size_t>(n) == req.size() ? Error{} : syscall_error("sendmsg", "netlink: short send", EMSGSIZE);
     if (errno == EINTR) continue;
-    if (!would_block(errno)) return sys_error(errno, "sendmsg", "sending the dump request");
+    if (!would_block(errno)) return syscall_error("sendmsg", "netlink: sending the dump request");
     if (Error e = wait_for(fd, POLLOUT)) return e;
   }
 }
@@ -76,7 +72,7 @@ Error local_port_id(int fd, uint32_t& pid) {
   sockaddr_nl local{};
   socklen_t len = sizeof local;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) < 0)
-    return sys_error(errno, "getsockname", "reading the netlink port id");
+    return syscall_error("getsockname", "netlink: reading the netlink port id");
   pid = local.nl_pid;
   return {};
 }
@@ -92,12 +88,12 @@ Error receive(Conn& c, long& n, int flags = 0) {
     msg.msg_name = &from, msg.msg_namelen = sizeof from, msg.msg_iov = &iov, msg.msg_iovlen = 1;
     ssize_t r = recvmsg(c.fd, &msg, flags);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && (!would_block(errno) || flags & MSG_DONTWAIT)) return sys_error(errno, "recvmsg", "receiving the dump");
+    if (r < 0 && (!would_block(errno) || flags & MSG_DONTWAIT)) return syscall_error("recvmsg", "netlink: receiving the dump");
     if (r < 0) {
       if (Error e = wait_for(c.fd, POLLIN)) return e;
       continue;
     }
-    if (msg.msg_flags & MSG_TRUNC) return sys_error(EMSGSIZE, "recvmsg", "datagram larger than the receive buffer");
+    if (msg.msg_flags & MSG_TRUNC) return syscall_error("recvmsg", "netlink: datagram larger than the receive buffer", EMSGSIZE);
     if (from.nl_pid != 0) continue;  // another process unicasting to our port id
     ++c.st.recv_calls, c.st.bytes += static_cast<uint32_t>(r);
     if (c.record) c.record->append(reinterpret_cast<const char*>(c.buf.data()), r);
@@ -189,9 +185,9 @@ Error dump_into(int fd, const DumpRequest& req, Sink& sink, DumpStats* stats, st
 Error ensure_rcvbuf(int fd) {
   int have = 0, want = 2 * kRecvBuffer;
   socklen_t len = sizeof have;
-  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, &len) < 0) return sys_error(errno, "getsockopt", "reading SO_RCVBUF");
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, &len) < 0) return syscall_error("getsockopt", "netlink: reading SO_RCVBUF");
   if (have >= want) return {};
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) < 0) return sys_error(errno, "setsockopt", "raising SO_RCVBUF");
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) < 0) return syscall_error("setsockopt", "netlink: raising SO_RCVBUF");
   return {};
 }
 
@@ -200,13 +196,13 @@ Error ensure_rcvbuf(int fd) {
 int open_diag_socket(Error& err) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) {
-    err = sys_error(errno, "socket", "opening NETLINK_SOCK_DIAG");
+    err = syscall_error("socket", "netlink: opening NETLINK_SOCK_DIAG");
     return -1;
   }
   sockaddr_nl local{};
   local.nl_family = AF_NETLINK;  // nl_pid 0: the kernel picks a unique port id
   Error e;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) < 0) e = sys_error(errno, "bind", "binding the netlink socket");
+  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) < 0) e = syscall_error("bind", "netlink: binding the netlink socket");
   if (!e) e = ensure_rcvbuf(fd);
   if (!e) return fd;
   close(fd);

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "socket_table.h"
+#include "table/socket_table.h"
 
 namespace sockscope {
 

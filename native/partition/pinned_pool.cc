@@ -1,4 +1,4 @@
-#include "pinned_pool.h"
+#include "partition/pinned_pool.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <system_error>
 
-#include "errno_name.h"
+#include "error.h"
 
 namespace sockscope {
 

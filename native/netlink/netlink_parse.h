@@ -1,5 +1,6 @@
-// The pure half of the netlink reader: message walking, row decoding, the port-filter bytecode.
-// No syscalls here, so replay() and fuzzing run exactly the code live dumps run.
+// The pure half of the netlink reader: the message walk (messages.cc), row parsing (rows.cc),
+// the request and its port-filter bytecode (request.cc) and replay (replay.cc). No syscalls
+// here, so replay() and fuzzing run exactly the code live dumps run.
 #pragma once
 
 #include <cstddef>
@@ -7,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "netlink_reader.h"
-#include "partition.h"
+#include "netlink/netlink_reader.h"
+#include "partition/partition.h"
 
 namespace sockscope::netlink {
 
@@ -46,20 +47,6 @@ struct Mark {
 Mark mark(const Sink& s);
 void rollback(Sink& s, const Mark& m);
 
-// Empties every column of t and sets which extension columns the next rows carry.
-void reset_table(SocketTable& t, bool info, bool memory);
-// True when every column holds exactly t.size() rows (16 bytes each for addresses).
-bool columns_consistent(const SocketTable& t);
-// Sizes every column of t for n rows; rows past the old size are left unwritten.
-void size_columns(SocketTable& t, size_t n);
-// Writes src's rows r where keep[r] != 0 (every row when keep is empty) to dst's rows from
-// `at` on, in columns already sized (same extension columns). Writes only those rows, so
-// disjoint placements may run at once on different threads.
-void place_rows(SocketTable& dst, size_t at, const SocketTable& src, const std::vector<uint8_t>& keep);
-// Re-points the congestion indexes of dst's rows [first, last), which index `names` (another
-// table's), at dst's own names, interning the ones it lacks.
-void repoint_congestion(SocketTable& dst, const std::vector<std::string>& names, size_t first, size_t last);
-
 // The state of one dump walk: which answers are ours and where their rows go.
 struct Walk {
   const DumpRequest* req = nullptr;
@@ -95,7 +82,6 @@ bool ends_walk(const uint8_t* buf, long len, uint32_t seq);
 bool combined_refused(const Error& e);
 
 Error parse_error(size_t off, const std::string& what);
-std::string errno_text(int errnum);  // strerror, thread-safe
 
 // Builds the INET_DIAG_REQ_BYTECODE program for req.sport/req.dport (empty when both are).
 Error compile_port_filter(const DumpRequest& req, std::vector<uint8_t>& bytecode);
