@@ -19,6 +19,7 @@
 #include "unix/unix_diag.h"
 #include "unix/unix_reader.h"
 #include "check.h"
+#include "messages.h"
 
 using namespace sockscope;
 using namespace sockscope::unix_sock;
@@ -28,20 +29,11 @@ namespace {
 constexpr uint32_t kSeq = 0x4242;
 constexpr uint32_t kPid = 99;
 
-template <class T>
-std::string raw(T v) {
-  return std::string(reinterpret_cast<const char*>(&v), sizeof v);
-}
+using build::attr;
+using build::raw;
 
-std::string pad4(std::string s) { return s.resize((s.size() + 3) & ~size_t{3}), s; }
-
-std::string nlmsg(uint16_t type, const std::string& payload, uint32_t seq = kSeq, uint16_t flags = NLM_F_MULTI) {
-  uint32_t len = static_cast<uint32_t>(16 + payload.size());
-  return pad4(raw(len) + raw(type) + raw(flags) + raw(seq) + raw(kPid) + payload);
-}
-
-std::string attr(uint16_t type, const std::string& payload) {
-  return pad4(raw(uint16_t(4 + payload.size())) + raw(type) + payload);
+std::string nlmsg(uint16_t type, const std::string& payload, uint32_t seq = kSeq) {
+  return build::nlmsg(type, seq, kPid, payload);
 }
 
 std::string diag(uint8_t type, uint8_t state, uint32_t inode, const std::string& attrs = "") {
