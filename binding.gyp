@@ -23,7 +23,10 @@
         "native/queue_of.cc",
         "native/reader.cc",
         "native/table/column_arena.cc",
-        "native/table/socket_table.cc"
+        "native/table/socket_table.cc",
+        "native/unix/unix_diag.cc",
+        "native/unix/unix_proc.cc",
+        "native/unix/unix_reader.cc"
       ],
       "include_dirs": ["native", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

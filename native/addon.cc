@@ -17,6 +17,7 @@
 #include "reader.h"
 #include "table/columns.h"
 #include "table/socket_table.h"
+#include "unix/unix_reader.h"
 
 namespace sockscope {
 namespace {
@@ -345,10 +346,16 @@ Request request_of(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// The job of a call: built from the read request, unless the job says otherwise (UnixJob).
+template <typename Job>
+Job job_of(const Napi::CallbackInfo& info) {
+  return Job(request_of(info));
+}
+
 template <typename Job>
 Napi::Value run_sync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Job job(request_of(info));
+  Job job = job_of<Job>(info);
   job.run();
   if (job.err) {
     to_js_error(env, job.err).ThrowAsJavaScriptException();
@@ -361,8 +368,8 @@ Napi::Value run_sync(const Napi::CallbackInfo& info) {
 template <typename Job>
 class Worker : public Napi::AsyncWorker {
  public:
-  Worker(Napi::Env env, Request req)
-      : Napi::AsyncWorker(env, "sockscope"), deferred_(env), job_(std::move(req)) {}
+  Worker(Napi::Env env, Job job)
+      : Napi::AsyncWorker(env, "sockscope"), deferred_(env), job_(std::move(job)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
@@ -380,10 +387,68 @@ class Worker : public Napi::AsyncWorker {
 
 template <typename Job>
 Napi::Value run_async(const Napi::CallbackInfo& info) {
-  auto* worker = new Worker<Job>(info.Env(), request_of(info));
+  auto* worker = new Worker<Job>(info.Env(), job_of<Job>(info));
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
+}
+
+// UNIX sockets (unixSockets / unixSocketsSync): the unix_diag or /proc/net/unix table, and with
+// `processes` its owners, read by the same job in both forms.
+struct UnixJob {
+  unix_sock::UnixRequest req;
+  bool processes = false;
+  std::string process_root;
+  std::string netns;  // a namespace file to read inside, or empty for the caller's
+  unix_sock::UnixTable table;
+  unix_sock::UnixOutcome outcome;
+  procs::OwnerScan owners;
+  Error err;
+  void run() {
+    auto read = [&] {
+      Error e = unix_sock::read_unix(req, table, outcome);
+      if (!e && processes) e = procs::scan_owners(table.inode, process_root, owners);
+      return e;
+    };
+    err = guarded([&] { return netns.empty() ? read() : netns::run_in(netns, read); });
+  }
+  Napi::Value result(Napi::Env env) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("length", static_cast<double>(table.size()));
+    Napi::Object cols = Napi::Object::New(env);
+    cols.Set("type", column(env, std::move(table.type)));
+    cols.Set("state", column(env, std::move(table.state)));
+    cols.Set("inode", column(env, std::move(table.inode)));
+    cols.Set("peerInode", column(env, std::move(table.peer_inode)));
+    cols.Set("recvQ", column(env, std::move(table.recv_q)));
+    cols.Set("sendQ", column(env, std::move(table.send_q)));
+    cols.Set("uid", column(env, std::move(table.uid)));
+    cols.Set("nameStart", column(env, std::move(table.name_start)));
+    cols.Set("nameBytes", column(env, std::move(table.name_bytes)));
+    out.Set("source", source_name(outcome.source));
+    out.Set("inconsistent", outcome.inconsistent);
+    out.Set("restarts", outcome.restarts);
+    out.Set("columns", cols);
+    if (processes) out.Set("owners", owners_to_js(env, std::move(owners)));
+    return out;
+  }
+};
+
+// { source, states, procRoot, netns?, processes, processRoot }, validated in TS.
+template <>
+UnixJob job_of<UnixJob>(const Napi::CallbackInfo& info) {
+  Napi::Object o = info[0].As<Napi::Object>();
+  UnixJob job;
+  job.req.source = source_of(o.Get("source").As<Napi::String>().Utf8Value());
+  job.req.states = u32(o, "states");
+  job.req.proc_root = o.Get("procRoot").As<Napi::String>().Utf8Value();
+  job.processes = o.Get("processes").ToBoolean().Value();
+  if (job.processes) job.process_root = o.Get("processRoot").As<Napi::String>().Utf8Value();
+  if (o.Get("netns").IsString()) {
+    job.netns = o.Get("netns").As<Napi::String>().Utf8Value();
+    job.req.proc_root = netns::kThreadProcNet;  // read by the thread that joined the namespace
+  }
+  return job;
 }
 
 // queueOf(fd): one socket's queues, read on the calling thread (a few syscalls, no table walk).
@@ -423,6 +488,8 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("countBy", &Addon::CountBy),
         InstanceMethod("countByAsync", &Addon::CountByAsync),
         InstanceMethod("queueOf", &Addon::QueueOf),
+        InstanceMethod("readUnix", &Addon::ReadUnix),
+        InstanceMethod("readUnixAsync", &Addon::ReadUnixAsync),
     });
     exports.Set("schema", schema_to_js(env));
   }
@@ -438,6 +505,8 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value CountBy(const Napi::CallbackInfo& info) { return run_sync<GroupJob>(info); }
   Napi::Value CountByAsync(const Napi::CallbackInfo& info) { return run_async<GroupJob>(info); }
   Napi::Value QueueOf(const Napi::CallbackInfo& info) { return queue_of(info); }
+  Napi::Value ReadUnix(const Napi::CallbackInfo& info) { return run_sync<UnixJob>(info); }
+  Napi::Value ReadUnixAsync(const Napi::CallbackInfo& info) { return run_async<UnixJob>(info); }
 };
 
 std::shared_ptr<PartitionedReader> partitioned_reader(Napi::Env env) {

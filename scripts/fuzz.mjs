@@ -13,6 +13,7 @@ import { ROOT, run, seconds } from './common.mjs';
 const TARGETS = {
   fuzz_proc: ['test/fixtures/proc/recorded', 'test/fixtures/corpus/fuzz_proc'],
   fuzz_netlink: ['test/fixtures/netlink'],
+  fuzz_unix: ['test/fixtures/corpus/fuzz_unix'],
 };
 
 const BUILD = path.join(ROOT, 'build-fuzz');

@@ -8,7 +8,8 @@ import { planListenQueues, type ListenQueue, type ListenQueuePlan } from './queu
 import { snapshot } from './read.js';
 import type { StateCounts } from './states.js';
 import { readTcpSysctls, type TcpSysctls } from './sysctl.js';
-import { checkString, invalid } from './validate.js';
+import { unixListenQueues, unixListenerName, type UnixListenQueue } from './unix-queues.js';
+import { checkBoolean, checkString, invalid } from './validate.js';
 import { watch, type CounterValues, type WatchSample } from './watch.js';
 
 /** Options of {@link diagnose}: where to read sockets (as listenQueues) and sysctls, and for how long. */
@@ -31,6 +32,8 @@ export interface DiagnoseOptions {
    * sample is read, diagnose rejects with the signal's reason.
    */
   signal?: AbortSignal;
+  /** Also look at the UNIX listeners (a full accept queue: the nginx-to-upstream 502). @default true */
+  unix?: boolean;
 }
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -39,6 +42,7 @@ export type Severity = 'info' | 'warning' | 'critical';
 export type FindingId =
   | 'half-open-pressure'
   | 'accept-queue-full'
+  | 'unix-accept-queue-full'
   | 'listen-overflows'
   | 'somaxconn-cap'
   | 'syn-backlog-cap'
@@ -106,6 +110,8 @@ export interface DoctorInput {
   synRecvByPrefix: GroupCount[];
   /** The remote addresses holding the most ESTABLISHED sockets, read only with `connectionsMin` of them. */
   establishedByRemote: GroupCount[];
+  /** The UNIX listeners, read with the last sample (absent: not looked at). */
+  unixListeners?: UnixListenQueue[];
 }
 
 const TOP = 5;
@@ -160,6 +166,24 @@ function acceptQueueFull(d: DoctorInput): Finding | undefined {
       'ListenDrops); clients retry after 1, 3, 7 s. The application is not calling accept() fast enough ' +
       '(a blocked event loop, too few workers) or the backlog is too small for its bursts: accept faster, ' +
       'or raise the listen() backlog (capped by net.core.somaxconn).',
+  };
+}
+
+function unixAcceptQueueFull(d: DoctorInput): Finding | undefined {
+  const full = (d.unixListeners ?? []).filter((l) => l.full === true).sort((a, b) => b.acceptQueue! - a.acceptQueue!);
+  if (full.length === 0) return undefined;
+  return {
+    id: 'unix-accept-queue-full',
+    severity: 'critical',
+    title: `Accept queue full on UNIX listener ${unixListenerName(full[0]!)}${more(full.length)}`,
+    evidence: { listeners: full.length },
+    endpoints: full.slice(0, TOP).map((l) => ({ endpoint: unixListenerName(l), evidence: { acceptQueue: l.acceptQueue!, backlog: l.backlog! } })),
+    advice:
+      'connect() to this socket now fails with EAGAIN for a non-blocking client (nginx logs "Resource ' +
+      'temporarily unavailable" and answers 502) or blocks a blocking one; no TCP counter shows it. The ' +
+      'server behind it (php-fpm, gunicorn, a Node cluster) is not calling accept() fast enough: too few ' +
+      'workers, or workers stuck. Add workers or unblock them, or raise its listen backlog (php-fpm ' +
+      'listen.backlog, gunicorn --backlog), which net.core.somaxconn caps.',
   };
 }
 
@@ -370,7 +394,7 @@ function connectionConcentration(d: DoctorInput): Finding | undefined {
 }
 
 const RULES = [
-  acceptQueueFull, listenOverflows, halfOpen, somaxconnCap, synBacklogCap, syncookiesOff, twRecycleOn, closeWaitPile, timeWaitPile,
+  acceptQueueFull, unixAcceptQueueFull, listenOverflows, halfOpen, somaxconnCap, synBacklogCap, syncookiesOff, twRecycleOn, closeWaitPile, timeWaitPile,
   ephemeralPorts, synRecvConcentration, connectionConcentration,
 ];
 const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
@@ -425,8 +449,9 @@ function checkDuration(value: unknown): number | undefined {
  * @throws TypeError or RangeError for bad options; SockscopeError when a read fails.
  */
 export async function diagnose(options?: DiagnoseOptions): Promise<Finding[]> {
-  const plan = planListenQueues(options, 'diagnose', ['sysRoot', 'durationMs', 'signal']);
+  const plan = planListenQueues(options, 'diagnose', ['sysRoot', 'durationMs', 'signal', 'unix']);
   const o = (options ?? {}) as DiagnoseOptions;
+  const unix = checkBoolean(o.unix, 'unix', true);
   const sysRoot = o.sysRoot === undefined ? '/proc/sys' : checkString(o.sysRoot, 'sysRoot');
   const durationMs = checkDuration(o.durationMs);
   const samples: WatchSample[] = [];
@@ -443,9 +468,10 @@ export async function diagnose(options?: DiagnoseOptions): Promise<Finding[]> {
   const last = samples.at(-1);
   if (!last) throw o.signal!.reason;
   const states = last.states!;
-  const [sysctls, closeWaitByEndpoint, ports, synRecvByPrefix, establishedByRemote] = await Promise.all([
+  const [sysctls, closeWaitByEndpoint, unixListeners, ports, synRecvByPrefix, establishedByRemote] = await Promise.all([
     readTcpSysctls(sysRoot),
     closeWaitEndpoints(states, plan.read),
+    unix ? unixListenQueues(plan.read) : undefined,
     portPressure({ ...plan.read, sysRoot, top: TOP }).catch(withoutRange),
     states.SYN_RECV < DOCTOR_THRESHOLDS.halfOpenMin ? [] : topGroups({ ...plan.read, by: 'remotePrefix', states: ['SYN_RECV'] }),
     states.ESTABLISHED < DOCTOR_THRESHOLDS.connectionsMin ? [] : topGroups({ ...plan.read, by: 'remoteAddress', states: ['ESTABLISHED'] }),
@@ -461,5 +487,6 @@ export async function diagnose(options?: DiagnoseOptions): Promise<Finding[]> {
     seconds: samples.length === 2 ? (last.elapsedMs - samples[0]!.elapsedMs) / 1000 : null,
     sysctls,
     closeWaitByEndpoint,
+    ...(unixListeners && { unixListeners }),
   });
 }

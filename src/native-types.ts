@@ -168,6 +168,44 @@ export interface NativeSchema {
   memory: SchemaColumn[];
 }
 
+/** What a UNIX-socket read takes (see native/unix/unix_reader.h). `states`: bit N = kernel state N. */
+export interface NativeUnixRequest {
+  source: 'auto' | 'netlink' | 'proc';
+  states: number;
+  procRoot: string;
+  netns?: string;
+  processes?: boolean;
+  processRoot?: string;
+}
+
+/** The UNIX-socket columns. Row i's name is `nameBytes[nameStart[i], nameStart[i + 1])`. */
+export interface NativeUnixColumns {
+  /** SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5. */
+  type: Uint8Array;
+  /** Kernel TCP state numbering, as unix_diag reports it. */
+  state: Uint8Array;
+  inode: Uint32Array;
+  /** 0: no peer (or unknown, from /proc). */
+  peerInode: Uint32Array;
+  recvQ: Uint32Array;
+  sendQ: Uint32Array;
+  /** NaN where unknown (kernels before 5.3, /proc). */
+  uid: Float64Array;
+  nameStart: Uint32Array;
+  /** Filesystem paths without a NUL; abstract names start with a NUL byte. */
+  nameBytes: Uint8Array;
+}
+
+export interface NativeUnixTable {
+  length: number;
+  source: 'netlink' | 'proc';
+  inconsistent: boolean;
+  /** Netlink: dumps redone (NLM_F_DUMP_INTR, ENOBUFS). */
+  restarts: number;
+  columns: NativeUnixColumns;
+  owners?: NativeOwners;
+}
+
 export interface NativeBinding {
   schema: NativeSchema;
   read(req: NativeRequest): NativeTable;
@@ -176,4 +214,6 @@ export interface NativeBinding {
   countAsync(req: NativeRequest): Promise<NativeCounts>;
   countBy(req: NativeGroupRequest): NativeGroups;
   countByAsync(req: NativeGroupRequest): Promise<NativeGroups>;
+  readUnix(req: NativeUnixRequest): NativeUnixTable;
+  readUnixAsync(req: NativeUnixRequest): Promise<NativeUnixTable>;
 }

@@ -4,6 +4,7 @@ import { formatAddress } from './address.js';
 import { toNativeRequest, type Source } from './options.js';
 import { snapshot, snapshotSync } from './read.js';
 import type { SocketTable } from './table.js';
+import { unixListenQueues, unixListenQueuesSync, type UnixListenQueue } from './unix-queues.js';
 import { checkBoolean, checkKeys, checkList, checkObject } from './validate.js';
 
 /** Options of {@link listenQueues}. */
@@ -22,7 +23,12 @@ export interface ListenQueueOptions {
    * @default false
    */
   synRecv?: boolean;
+  /** Also list the UNIX listeners (`proto: 'unix'`, see {@link UnixListenQueue}), after the TCP ones. @default false */
+  unix?: boolean;
 }
+
+/** A TCP or a UNIX listener's queues, told apart by `proto`. */
+export type AnyListenQueue = ListenQueue | UnixListenQueue;
 
 /** One listening socket's queues. */
 export interface ListenQueue {
@@ -68,6 +74,8 @@ export const LISTEN_QUEUE_OPTION_NAMES = ['protocols', 'procRoot', 'source', 'sy
 export interface ListenQueuePlan {
   read: { protocols?: ('tcp' | 'tcp6')[]; procRoot?: string; source?: Source };
   synRecv: boolean;
+  /** Also the UNIX listeners (for the callers that take the `unix` option). */
+  unix: boolean;
 }
 
 /** Checks the options of `fn` (which may take `extraKeys` besides listenQueues'), throwing before any read. */
@@ -79,7 +87,7 @@ export function planListenQueues(options: unknown, fn: string, extraKeys: readon
   if (o.procRoot !== undefined) read.procRoot = o.procRoot as string;
   if (o.source !== undefined) read.source = o.source as Source;
   toNativeRequest(read, fn); // the read options' own checks (procRoot, source), with their messages
-  return { read, synRecv: checkBoolean(o.synRecv, 'synRecv', false) };
+  return { read, synRecv: checkBoolean(o.synRecv, 'synRecv', false), unix: checkBoolean(o.unix, 'unix', false) };
 }
 
 /** Errors of a netlink read that mean "no sock_diag here": `auto` reads /proc then. */
@@ -177,8 +185,12 @@ function toListenQueues(listeners: SocketTable, halfOpen?: SocketTable): ListenQ
  * @throws TypeError or RangeError for bad options, before anything is read; SockscopeError when
  *   a read fails.
  */
-export async function listenQueues(options?: ListenQueueOptions): Promise<ListenQueue[]> {
-  return readListenQueues(planListenQueues(options, 'listenQueues'));
+export async function listenQueues(options?: ListenQueueOptions & { unix?: false }): Promise<ListenQueue[]>;
+export async function listenQueues(options?: ListenQueueOptions): Promise<AnyListenQueue[]>;
+export async function listenQueues(options?: ListenQueueOptions): Promise<AnyListenQueue[]> {
+  const p = planListenQueues(options, 'listenQueues', ['unix']);
+  const [tcp, unix] = await Promise.all([readListenQueues(p), p.unix ? unixListenQueues(p.read) : []]);
+  return [...tcp, ...unix];
 }
 
 /** listenQueues for options already checked. */
@@ -191,8 +203,11 @@ export async function readListenQueues(p: ListenQueuePlan): Promise<ListenQueue[
 }
 
 /** {@link listenQueues} on the calling thread. */
-export function listenQueuesSync(options?: ListenQueueOptions): ListenQueue[] {
-  const p = planListenQueues(options, 'listenQueuesSync');
+export function listenQueuesSync(options?: ListenQueueOptions & { unix?: false }): ListenQueue[];
+export function listenQueuesSync(options?: ListenQueueOptions): AnyListenQueue[];
+export function listenQueuesSync(options?: ListenQueueOptions): AnyListenQueue[] {
+  const p = planListenQueues(options, 'listenQueuesSync', ['unix']);
   const listeners = readListenersSync(p.read);
-  return toListenQueues(listeners, p.synRecv ? snapshotSync(synRecvRead(p.read)) : undefined);
+  const tcp = toListenQueues(listeners, p.synRecv ? snapshotSync(synRecvRead(p.read)) : undefined);
+  return p.unix ? [...tcp, ...unixListenQueuesSync(p.read)] : tcp;
 }

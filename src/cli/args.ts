@@ -10,6 +10,7 @@ import { checkOneOf, invalid } from '../validate.js';
 const OPTIONS = {
   tcp: { type: 'boolean', short: 't' },
   udp: { type: 'boolean', short: 'u' },
+  unix: { type: 'boolean', short: 'x' },
   listening: { type: 'boolean', short: 'l' },
   all: { type: 'boolean', short: 'a' },
   ipv4: { type: 'boolean', short: '4' },

@@ -7,6 +7,7 @@ import { TCP_STATES, type TcpState } from '../states.js';
 import type { SocketRow } from '../table.js';
 import { readOptions, UsageError, type Flags } from './args.js';
 import { jsonRow } from './json-row.js';
+import { unixList } from './list-unix.js';
 
 /** ss's default: connected sockets only (not LISTEN, CLOSE, TIME_WAIT, SYN_RECV). */
 const CONNECTED: TcpState[] = TCP_STATES.filter(
@@ -44,6 +45,7 @@ function statesOf(f: Flags): TcpState[] | undefined {
 }
 
 export async function list(f: Flags): Promise<string> {
+  if (f.unix) return unixList(f);
   const protocols = protocolsOf(f);
   const table = await snapshot({
     ...readOptions(f, protocols, statesOf(f)),

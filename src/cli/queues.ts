@@ -1,7 +1,9 @@
-// `sockscope queues`: every listener's queues (half-open counts included), then the overflow counters.
+// `sockscope queues`: every listener's queues (half-open counts included), UNIX ones last, then
+// the overflow counters.
 import { keyCounters, netstatCounters } from '../counters.js';
 import { endpoint, formatTable } from '../format.js';
-import { listenQueues, type ListenQueue, type ListenQueueOptions } from '../queues.js';
+import { listenQueues, type AnyListenQueue, type ListenQueue, type ListenQueueOptions } from '../queues.js';
+import { unixListenerName } from '../unix-queues.js';
 import { queueReadOptions, type Flags } from './args.js';
 
 /** The overflow counters `queues` prints under its table. */
@@ -11,18 +13,20 @@ const OVERFLOW_KEYS = ['listenOverflows', 'listenDrops', 'syncookiesSent', 'reqQ
 const counterRoot = (read: ListenQueueOptions) => (read.procRoot === undefined ? {} : { procRoot: read.procRoot });
 /** A listener as `address:port`, bracketed for IPv6. */
 export const listenerName = (l: ListenQueue) => endpoint(l.localAddress, l.localPort, l.proto);
+const anyListenerName = (l: AnyListenQueue) => (l.proto === 'unix' ? unixListenerName(l) : listenerName(l));
+const known = (n: number | null | undefined) => (n === null || n === undefined ? '-' : String(n));
 
 export async function queues(f: Flags): Promise<string> {
   const read = queueReadOptions(f, 'queues');
-  const [listeners, all] = await Promise.all([listenQueues({ ...read, synRecv: true }), netstatCounters(counterRoot(read))]);
+  const [listeners, all] = await Promise.all([listenQueues({ ...read, synRecv: true, unix: true }), netstatCounters(counterRoot(read))]);
   const key = keyCounters(all);
   const counters = Object.fromEntries(OVERFLOW_KEYS.map((k) => [k, key[k]]));
   if (f.json) return JSON.stringify({ listeners, counters }, null, 2);
   const table = formatTable(listeners, [
-    { title: 'Local Address:Port', value: listenerName },
-    { title: 'Accept-Q', value: (l) => String(l.acceptQueue), right: true },
-    { title: 'Backlog', value: (l) => (l.backlog === null ? '-' : String(l.backlog)), right: true },
-    { title: 'SYN-Recv', value: (l) => String(l.synRecv), right: true },
+    { title: 'Local Address:Port', value: anyListenerName },
+    { title: 'Accept-Q', value: (l) => known(l.acceptQueue), right: true },
+    { title: 'Backlog', value: (l) => known(l.backlog), right: true },
+    { title: 'SYN-Recv', value: (l) => (l.proto === 'unix' ? '-' : String(l.synRecv)), right: true },
     { title: 'Full', value: (l) => (l.full === null ? '-' : l.full ? 'yes' : 'no') },
   ]);
   const lines = OVERFLOW_KEYS.map((k) => `${String(key[k]).padStart(10)} ${k}`);

@@ -5,7 +5,8 @@ Commands:
   (none)    state counts, then the listening sockets with their queues
   states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
   list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [-i] [-m] [-p] [--state NAME]... [--json|--ndjson]
-  queues    listeners' accept queue, backlog and half-open count, and the overflow counters   [-4|-6] [--json]
+            UNIX sockets, as ss -x: list -x [-l|-a] [-e] [-p] [--state NAME]... [--json|--ndjson]
+  queues    listeners' accept queue, backlog and half-open count (TCP, then UNIX), and the overflow counters   [-4|-6] [--json]
   watch     [SECONDS] a sample every SECONDS (default 1): counter increases, busy accept queues
             [--count N] [--json] (one JSON object a line)
   counters  [PATTERN] kernel counters named as nstat -az names them; PATTERN: a regex, any case   [--json]
@@ -18,6 +19,7 @@ Commands:
 Options:
   -t, --tcp          TCP sockets (the default)
   -u, --udp          UDP sockets
+  -x, --unix         UNIX sockets (list only; alone: not with -t, -u, -4, -6, -i, -m, ports or --record)
   -l, --listening    listening sockets only
   -a, --all          every socket (without -l or -a, as ss: no LISTEN, TIME_WAIT, SYN_RECV or CLOSE)
   -4, -6             IPv4 or IPv6 only

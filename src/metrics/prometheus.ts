@@ -4,6 +4,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 import { TCP_STATES } from '../states.js';
+import { unixListenQueues, unixListenersByName } from '../unix-queues.js';
 import { invalid } from '../validate.js';
 import { checkMetricsReadOptions, type MetricsReadOptions } from './read-options.js';
 import { readSocketFigures, type SocketFigures } from './socket-figures.js';
@@ -15,18 +16,25 @@ export interface SockscopeMetricsOptions extends MetricsReadOptions {
   prefix?: string;
   /**
    * At most this many listeners get series (the lowest ports first); the others are counted in
-   * `<prefix>tcp_listeners_omitted`. Bounds the cardinality on a host with many listeners.
+   * `<prefix>tcp_listeners_omitted`. Bounds the cardinality on a host with many listeners. UNIX
+   * listeners are bounded alike (by path, in order; `<prefix>unix_listeners_omitted`).
    * @default 100
    */
   maxListeners?: number;
+  /**
+   * Also export each UNIX listener's accept queue and backlog (`<prefix>unix_listener_accept_queue`
+   * and `_backlog`, labelled by `path`: one series each per listener, bounded by `maxListeners`),
+   * read by a third collector, `unix`. @default false
+   */
+  unix?: boolean;
   /** Called with every failed read (besides the `scrape_collector_success` metric). @default none */
   onError?: (error: Error, collector: Collector) => void;
 }
 
 /** The reads behind the metrics, as the `collector` label of the scrape metrics names them. */
-export type Collector = 'sockets' | 'netstat';
+export type Collector = 'sockets' | 'netstat' | 'unix';
 
-const EXTRA_OPTIONS = ['prefix', 'maxListeners', 'onError'] as const;
+const EXTRA_OPTIONS = ['prefix', 'maxListeners', 'onError', 'unix'] as const;
 const METRIC_NAME_PREFIX = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
 /** The kernel counters, named as node_exporter's netstat collector names them (plus `_total`). */
@@ -73,6 +81,22 @@ function perScrape<T>(read: () => Promise<T>, collector: Collector, onError?: So
   return () => (inFlight ??= timed());
 }
 
+/** Makes gauges over one per-scrape read: each set from the read's value, empty when the read failed. */
+function gaugeOver<T>(read: () => Promise<Outcome<T>>, prefix: string, registers: Registry[]) {
+  return (name: string, help: string, labelNames: string[], set: (g: Gauge, value: T) => void) =>
+    new Gauge({
+      name: prefix + name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const { value } = await read();
+        clear(this);
+        if (value) set(this, value);
+      },
+    });
+}
+
 /** Empties a metric for this scrape; `remove({})` drops the sample an unlabelled metric keeps after reset(). */
 function clear(metric: Gauge | Counter): void {
   metric.reset();
@@ -91,7 +115,8 @@ function checkOptions(options: unknown) {
     throw invalid(RangeError, 'a non-negative integer', 'maxListeners', maxListeners);
   }
   if (o.onError !== undefined && typeof o.onError !== 'function') throw invalid(TypeError, 'a function', 'onError', o.onError);
-  return { read, prefix, maxListeners, onError: o.onError };
+  if (o.unix !== undefined && typeof o.unix !== 'boolean') throw invalid(TypeError, 'a boolean', 'unix', o.unix);
+  return { read, prefix, maxListeners, onError: o.onError, unix: o.unix === true };
 }
 
 /**
@@ -100,24 +125,14 @@ function checkOptions(options: unknown) {
  * Never one series per connection: per state, and per listener up to `maxListeners`.
  */
 export function registerSockscopeMetrics(registry: Registry, options?: SockscopeMetricsOptions): void {
-  const { read, prefix, maxListeners, onError } = checkOptions(options);
+  const { read, prefix, maxListeners, onError, unix: withUnix } = checkOptions(options);
   const sockets = perScrape(() => readSocketFigures(read), 'sockets', onError);
   const netstat = perScrape(() => readTcpCounters(read), 'netstat', onError);
+  const unix = perScrape(() => unixListenQueues(read), 'unix', onError);
   const registers = [registry];
 
   /** A gauge over the socket figures, empty when their read failed. */
-  const socketGauge = (name: string, help: string, labelNames: string[], set: (g: Gauge, f: SocketFigures) => void) =>
-    new Gauge({
-      name: prefix + name,
-      help,
-      labelNames,
-      registers,
-      async collect() {
-        const { value } = await sockets();
-        clear(this);
-        if (value) set(this, value);
-      },
-    });
+  const socketGauge = gaugeOver(sockets, prefix, registers);
 
   socketGauge('tcp_connection_states', 'TCP connections per state (as node_exporter tcpstat\'s node_tcp_connection_states).', ['state'], (g, f) => {
     for (const s of TCP_STATES) g.set({ state: s.toLowerCase() }, f.states[s]);
@@ -154,7 +169,10 @@ export function registerSockscopeMetrics(registry: Registry, options?: Sockscope
     });
   }
 
-  const outcomes = () => Promise.all([sockets(), netstat()]).then(([s, n]) => ({ sockets: s, netstat: n }));
+  if (withUnix) registerUnixListenerGauges(prefix, maxListeners, registers, unix);
+
+  const outcomes = () =>
+    Promise.all([sockets(), netstat(), withUnix ? unix() : undefined]).then(([s, n, u]) => ({ sockets: s, netstat: n, ...(u && { unix: u }) }));
   new Gauge({
     name: `${prefix}scrape_collector_success`,
     help: 'Whether a sockscope read succeeded in this scrape (1) or failed (0), as node_exporter\'s node_scrape_collector_success.',
@@ -173,4 +191,29 @@ export function registerSockscopeMetrics(registry: Registry, options?: Sockscope
       for (const [collector, o] of Object.entries(await outcomes())) this.set({ collector }, o.seconds);
     },
   });
+}
+
+/**
+ * UNIX listeners' accept queue and backlog, one series each per listener path (ss -xl's Recv-Q and
+ * Send-Q), at most `maxListeners` of them by path order; the rest are counted. Absent from /proc.
+ */
+function registerUnixListenerGauges(
+  prefix: string,
+  maxListeners: number,
+  registers: Registry[],
+  unix: () => Promise<Outcome<Awaited<ReturnType<typeof unixListenQueues>>>>,
+): void {
+  const gauge = gaugeOver(async () => {
+    const o = await unix();
+    return o.value ? { ...o, value: unixListenersByName(o.value) } : o;
+  }, prefix, registers);
+  const perListener = (name: string, help: string, field: 'acceptQueue' | 'backlog') =>
+    gauge(name, help, ['path'], (g, listeners) => {
+      for (const l of listeners.slice(0, maxListeners)) if (l[field] !== null) g.set({ path: l.name }, l[field]);
+    });
+  perListener('unix_listener_accept_queue', 'Connections waiting for accept() on a UNIX listener (ss -xl Recv-Q).', 'acceptQueue');
+  perListener('unix_listener_backlog', 'The listen() backlog of a UNIX listener (ss -xl Send-Q); absent when read from /proc.', 'backlog');
+  gauge('unix_listeners_omitted', `UNIX listeners beyond maxListeners (${maxListeners}), left without series.`, [], (g, listeners) =>
+    g.set(Math.max(0, listeners.length - maxListeners)),
+  );
 }

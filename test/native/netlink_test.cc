@@ -19,6 +19,7 @@
 #include "error.h"
 #include "netlink/netlink_parse.h"
 #include "check.h"
+#include "messages.h"
 
 using namespace sockscope;
 using namespace sockscope::netlink;
@@ -30,21 +31,13 @@ constexpr uint32_t kPid = 777;
 
 // ---- building messages ----
 
-template <class T>
-std::string raw(T v) {
-  return std::string(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-std::string pad4(std::string s) { return s.resize((s.size() + 3) & ~size_t{3}), s; }
+using build::attr;
+using build::pad4;
+using build::raw;
 
 std::string nlmsg(uint16_t type, uint32_t seq, const std::string& payload, uint16_t flags = NLM_F_MULTI,
                   uint32_t pid = kPid) {
-  uint32_t len = static_cast<uint32_t>(16 + payload.size());
-  return pad4(raw(len) + raw(type) + raw(flags) + raw(seq) + raw(pid) + payload);
-}
-
-std::string attr(uint16_t type, const std::string& payload) {
-  return pad4(raw(uint16_t(4 + payload.size())) + raw(type) + payload);
+  return build::nlmsg(type, seq, pid, payload, flags);
 }
 
 struct DiagRow {

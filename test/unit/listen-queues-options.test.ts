@@ -7,7 +7,7 @@ describe('listenQueues options', () => {
   const cases: [unknown, ErrorConstructor, string][] = [
     [{ protocols: ['udp'] }, RangeError, 'Expected one of "tcp", "tcp6" for protocols[0] but received "udp" of type string'],
     [{ synRecv: 'yes' }, TypeError, 'Expected a boolean for synRecv but received "yes" of type string'],
-    [{ states: ['LISTEN'] }, TypeError, 'Unknown option "states" for listenQueuesSync(). Known options: protocols, procRoot, source, synRecv'],
+    [{ states: ['LISTEN'] }, TypeError, 'Unknown option "states" for listenQueuesSync(). Known options: protocols, procRoot, source, synRecv, unix'],
     [{ procRoot: 1 }, TypeError, 'Expected a string for procRoot but received 1 of type number'],
     [{ source: 'kernel' }, RangeError, 'Expected one of "auto", "netlink", "proc" for source but received "kernel" of type string'],
   ];
