@@ -200,6 +200,7 @@ Napi::Object outcome_to_js(Napi::Env env, const ReadOutcome& o) {
   d.Set("combinedFamily", o.combined_family);
   d.Set("partitions", o.partitions);
   d.Set("establishedCounter", o.established_counter);
+  d.Set("timeWaitCounter", o.time_wait_counter);
   return d;
 }
 
@@ -303,7 +304,8 @@ struct CountJob {
   ReadOutcome outcome;
   Error err;
   void run() {
-    err = guarded([&] { return in_namespace(req, [&] { return count_states(req.read, counts, outcome, req.splitter(), &req.parts->established_counter()); }); });
+    err = guarded([&] { return in_namespace(req, [&] { return count_states(req.read, counts, outcome, req.splitter(), &req.parts->established_counter(),
+                                                                   &req.parts->time_wait_counter()); }); });
   }
   Napi::Value result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);

@@ -6,7 +6,7 @@
 
 #include "proc/whole_file.h"
 
-namespace sockscope::estab {
+namespace sockscope {
 namespace {
 
 // The line that starts at p, and where the next one starts.
@@ -52,6 +52,8 @@ bool parse_count(const char* f, size_t len, uint64_t& out) {
 
 }  // namespace
 
+namespace estab {
+
 bool parse_curr_estab(const char* text, size_t len, uint64_t& out) {
   const char *p = text, *end = text + len;
   Line header, values;
@@ -92,10 +94,7 @@ bool established(Meaning m, uint64_t counter, const StateCounts& others, uint64_
 
 bool Trust::use_counter() {
   std::lock_guard<std::mutex> lock(m_);
-  if (!trusted_) return false;
-  if (++since_check_ < kRecheckEvery) return true;
-  since_check_ = 0;
-  return false;
+  return recheck_.use();
 }
 
 void Trust::check(uint64_t before, uint64_t after, const StateCounts& full) {
@@ -104,14 +103,9 @@ void Trust::check(uint64_t before, uint64_t after, const StateCounts& full) {
   uint64_t est = full[kEstablished], cw = full[kCloseWait];
   auto holds = [&](Meaning m) { return before == (m == Meaning::kEstablishedCloseWait ? est + cw : est); };
   Meaning other = meaning_ == Meaning::kEstablished ? Meaning::kEstablishedCloseWait : Meaning::kEstablished;
-  if (holds(meaning_)) {
-    trusted_ = true;
-  } else if (cw > 0 && holds(other)) {
-    meaning_ = other, trusted_ = true;
-  } else {
-    trusted_ = false;
-  }
-  since_check_ = 0;
+  bool trusted = holds(meaning_) || (cw > 0 && holds(other));
+  if (!holds(meaning_) && trusted) meaning_ = other;
+  recheck_.decide(trusted);
 }
 
 Meaning Trust::meaning() {
@@ -119,4 +113,43 @@ Meaning Trust::meaning() {
   return meaning_;
 }
 
-}  // namespace sockscope::estab
+}  // namespace estab
+
+namespace timewait {
+
+bool parse_sockstat_tw(const char* text, size_t len, uint64_t& out) {
+  const char *p = text, *end = text + len;
+  Line line;
+  while (next_line(p, end, line)) {
+    if (!starts_with(line, "TCP: ")) continue;
+    const char* f;
+    size_t flen;
+    for (size_t i = 1; field(line, i, f, flen); i += 2) {
+      if (flen != 2 || std::memcmp(f, "tw", 2) != 0) continue;
+      return field(line, i + 1, f, flen) && parse_count(f, flen, out);
+    }
+    return false;
+  }
+  return false;
+}
+
+Error read_sockstat_tw(const std::string& path, uint64_t& out) {
+  std::string text;
+  if (Error e = read_whole_file(path, text, 64 << 10)) return e;  // /proc/net/sockstat is about 200 bytes
+  if (parse_sockstat_tw(text.data(), text.size(), out)) return {};
+  return Error{EBADMSG, "EBADMSG", "read", path + ": no TCP tw field"};
+}
+
+bool Trust::use_counter() {
+  std::lock_guard<std::mutex> lock(m_);
+  return recheck_.use();
+}
+
+void Trust::check(uint64_t before, uint64_t after, const StateCounts& full) {
+  if (before != after) return;  // sockets came or went during the dump: it proves nothing
+  std::lock_guard<std::mutex> lock(m_);
+  recheck_.decide(before == full[kTimeWait]);
+}
+
+}  // namespace timewait
+}  // namespace sockscope

@@ -34,6 +34,23 @@ bool established(Meaning m, uint64_t counter, const StateCounts& others, uint64_
 // A full count re-checks the counter this often.
 constexpr uint32_t kRecheckEvery = 64;
 
+// A trusted counter is refused every kRecheckEvery-th use, so that a full count checks it again.
+// Not locked: its owner's lock guards it.
+class Recheck {
+ public:
+  bool use() {
+    if (!trusted_) return false;
+    if (++since_check_ < kRecheckEvery) return true;
+    since_check_ = 0;
+    return false;
+  }
+  void decide(bool trusted) { trusted_ = trusted, since_check_ = 0; }
+
+ private:
+  bool trusted_ = false;
+  uint32_t since_check_ = 0;
+};
+
 // Whether a reader may take ESTABLISHED from the counter, learned from full counts.
 class Trust {
  public:
@@ -50,8 +67,33 @@ class Trust {
  private:
   std::mutex m_;
   Meaning meaning_;
-  bool trusted_ = false;
-  uint32_t since_check_ = 0;
+  Recheck recheck_;
 };
 
 }  // namespace sockscope::estab
+
+// TIME_WAIT counted by the kernel: sockstat's "TCP: ... tw N", the timewait sockets of this
+// network namespace. It also holds orphaned FIN_WAIT2 sockets kept as timewait minisockets
+// (ss shows them as FIN-WAIT-2 with timer:(timewait)), which a dump reports as FIN_WAIT2: the
+// counter equals the dumped TIME_WAIT only while there are none, and only a full count that
+// finds it equal lets a count take TIME_WAIT from it.
+namespace sockscope::timewait {
+
+// The tw value of /proc/net/sockstat's text; false when the TCP line or its tw field is missing.
+bool parse_sockstat_tw(const char* text, size_t len, uint64_t& out);
+Error read_sockstat_tw(const std::string& path, uint64_t& out);
+
+// Whether a reader may take TIME_WAIT from the counter, learned from full counts.
+class Trust {
+ public:
+  bool use_counter();
+  // A full count and the counter read just before and just after it: only a quiet check (the
+  // counter did not move) decides, trusting the counter when it equals the dumped TIME_WAIT.
+  void check(uint64_t before, uint64_t after, const StateCounts& full);
+
+ private:
+  std::mutex m_;
+  estab::Recheck recheck_;
+};
+
+}  // namespace sockscope::timewait

@@ -58,9 +58,11 @@ struct NetlinkRead {
   netlink::DumpRequest dump;
   PartitionedReader* parts;
   estab::Trust* trust;  // counts: whether ESTABLISHED may come from the counter (null: never)
+  timewait::Trust* tw_trust;  // counts: whether TIME_WAIT may come from sockstat (null: never)
   netlink::DumpStats st;
   uint32_t k = 1;
-  bool counter_used = false;  // ESTABLISHED came from Tcp CurrEstab
+  bool counter_used = false;     // ESTABLISHED came from Tcp CurrEstab
+  bool tw_counter_used = false;  // TIME_WAIT came from sockstat's tw
 
   Error table(SocketTable& out) {
     if (!req.replay_file.empty()) return replay(out);
@@ -91,8 +93,7 @@ struct NetlinkRead {
     out.fill(0);
     if (req.replay_file.empty()) {
       return netlink::with_diag_socket([&](int fd) {
-        std::string snmp = counter_file();
-        return snmp.empty() ? count_dump(fd, req.partitions, dump, out) : count_with_counter(fd, snmp, out);
+        return counters_apply() ? count_with_counters(fd, out) : count_dump(fd, req.partitions, dump, out);
       });
     }
     SocketTable t;
@@ -115,35 +116,56 @@ struct NetlinkRead {
     return parts ? parts->count_states(asked, fd, r, out, st, k) : netlink::count_states(fd, r, out, &st);
   }
 
-  // The snmp file of the namespace this thread reads, when ESTABLISHED may come from its
-  // counter: an `auto` count of every TCP state of both families, in the caller's namespace or
-  // in the one a namespace read joined (whose proc_root is this thread's own).
-  std::string counter_file() const {
+  // Whether the kernel's counters may stand in for dumped states: an `auto` count of every TCP
+  // state of both families, in the caller's namespace or in the one a namespace read joined
+  // (whose proc_root is this thread's own), so that the counter files are this namespace's.
+  bool counters_apply() const {
     bool whole_tcp = dump.tables == (1 << kTcp | 1 << kTcp6) && dump.states == kAllStates && dump.ports.empty();
     bool here = req.proc_root == kProcNet || req.proc_root == netns::kThreadProcNet;
-    return trust && req.partitions == 0 && whole_tcp && here ? std::string(netns::kThreadProcNet) + "/snmp" : "";
+    return (trust || tw_trust) && req.partitions == 0 && whole_tcp && here;
   }
 
-  // The other states dumped and ESTABLISHED from the counter, once a full count has shown the
-  // counter right; else a full count, checked against the counter read before and after it.
-  Error count_with_counter(int fd, const std::string& snmp, StateCounts& out) {
-    uint64_t before = 0, after = 0;
-    if (trust->use_counter() && !estab::read_curr_estab(snmp, before)) {
-      netlink::DumpRequest others = dump;
-      others.states &= ~(StateMask{1} << kEstablished);
-      // One dump: it still walks the whole hash, and with few rows left the walk dominates,
-      // which splitting would only repeat.
-      Error e = count_dump(fd, 1, others, out);
-      uint64_t est = 0;
-      if (e || estab::established(trust->meaning(), before, out, est)) {
-        out[kEstablished] = est, counter_used = !e;
-        return e;
-      }
+  // One kernel counter standing in for one dumped state, or checked against it.
+  struct Stand {
+    uint8_t state;
+    bool use = false;     // the state comes from the counter, not the dump
+    bool before_ok = false;
+    uint64_t before = 0;
+  };
+
+  static Error read_estab(uint64_t& v) { return estab::read_curr_estab(std::string(netns::kThreadProcNet) + "/snmp", v); }
+  static Error read_tw(uint64_t& v) { return timewait::read_sockstat_tw(std::string(netns::kThreadProcNet) + "/sockstat", v); }
+
+  // The states whose counter a full count has shown right are taken from it and left out of the
+  // dump; the others are dumped, and their counters (read just before and after) checked against
+  // the dump. With every counter used, few rows are left and one dump serves: the walk of the
+  // whole hash dominates, which splitting would only repeat.
+  Error count_with_counters(int fd, StateCounts& out) {
+    Stand est{kEstablished}, tw{kTimeWait};
+    est.use = trust && trust->use_counter();
+    tw.use = tw_trust && tw_trust->use_counter();
+    est.before_ok = trust && !read_estab(est.before);
+    tw.before_ok = tw_trust && !read_tw(tw.before);
+    est.use = est.use && est.before_ok, tw.use = tw.use && tw.before_ok;
+    netlink::DumpRequest r = dump;
+    for (const Stand* c : {&est, &tw})
+      if (c->use) r.states &= ~(StateMask{1} << c->state);
+    bool all_used = (!trust || est.use) && (!tw_trust || tw.use);
+    Error e = count_dump(fd, all_used ? 1 : 0, r, out);
+    if (e) return e;
+    uint64_t value = 0;
+    if (est.use && !estab::established(trust->meaning(), est.before, out, value)) {
+      // The counter moved below what it must include: the dump is redone whole.
+      est.use = false;
+      out.fill(0);
+      return count_dump(fd, 0, dump, out);
     }
-    bool have_before = !estab::read_curr_estab(snmp, before);
-    Error e = count_dump(fd, 0, dump, out);
-    if (!e && have_before && !estab::read_curr_estab(snmp, after)) trust->check(before, after, out);
-    return e;
+    if (est.use) out[kEstablished] = value, counter_used = true;
+    if (tw.use) out[kTimeWait] = tw.before, tw_counter_used = true;
+    uint64_t after = 0;
+    if (trust && !est.use && est.before_ok && !read_estab(after)) trust->check(est.before, after, out);
+    if (tw_trust && !tw.use && tw.before_ok && !read_tw(after)) tw_trust->check(tw.before, after, out);
+    return {};
   }
 
   // Recorded from one dump, so that the recording replays as one.
@@ -162,15 +184,17 @@ void note(const NetlinkRead& nl, ReadOutcome& o) {
   o.combined_family = nl.st.combined_used;
   o.partitions = nl.k;
   o.established_counter = nl.counter_used;
+  o.time_wait_counter = nl.tw_counter_used;
 }
 
 // Netlink first; /proc when the request allows it and netlink is not there. The extensions,
 // the replay and the recording exist only on netlink, so a request for them never falls back.
 template <typename Netlink, typename Proc>
-Error dispatch(const ReadRequest& req, ReadOutcome& o, PartitionedReader* parts, estab::Trust* counter, Netlink&& read, Proc&& pr) {
+Error dispatch(const ReadRequest& req, ReadOutcome& o, PartitionedReader* parts, estab::Trust* counter,
+               timewait::Trust* tw_counter, Netlink&& read, Proc&& pr) {
   o = ReadOutcome{};
   if (req.source == Source::kProc) return pr();
-  NetlinkRead nl{req, to_netlink(req), parts, counter, {}};
+  NetlinkRead nl{req, to_netlink(req), parts, counter, tw_counter, {}};
   Error e = read(nl);
   if (!e) {
     note(nl, o);
@@ -195,21 +219,22 @@ bool netlink_unavailable(const Error& e) {
 }
 
 Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& o, PartitionedReader* parts) {
-  return dispatch(req, o, parts, nullptr, [&](NetlinkRead& nl) { return nl.table(out); }, [&] {
+  return dispatch(req, o, parts, nullptr, nullptr, [&](NetlinkRead& nl) { return nl.table(out); }, [&] {
     out = SocketTable{};
     return proc::read_tables(to_proc(req), out);
   });
 }
 
-Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& o, PartitionedReader* parts, estab::Trust* counter) {
-  return dispatch(req, o, parts, counter, [&](NetlinkRead& nl) { return nl.counts(out); }, [&] {
+Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& o, PartitionedReader* parts, estab::Trust* counter,
+                   timewait::Trust* tw_counter) {
+  return dispatch(req, o, parts, counter, tw_counter, [&](NetlinkRead& nl) { return nl.counts(out); }, [&] {
     out.fill(0);
     return proc::count_states(to_proc(req), out);
   });
 }
 
 Error count_groups(const ReadRequest& req, aggregate::GroupCounter& out, ReadOutcome& o, PartitionedReader* parts) {
-  return dispatch(req, o, parts, nullptr, [&](NetlinkRead& nl) { return nl.groups(out); },
+  return dispatch(req, o, parts, nullptr, nullptr, [&](NetlinkRead& nl) { return nl.groups(out); },
                   [&] { return proc::count_groups(to_proc(req), out); });
 }
 

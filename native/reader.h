@@ -40,10 +40,14 @@ struct ReadOutcome {
   bool combined_family = false;   // netlink: one walk answered for tcp and tcp6
   uint32_t partitions = 1;        // netlink: parallel dumps merged into the result
   bool established_counter = false;  // netlink counts: ESTABLISHED from Tcp CurrEstab
+  bool time_wait_counter = false;    // netlink counts: TIME_WAIT from sockstat's tw
 };
 
 class PartitionedReader;
 namespace estab {
+class Trust;
+}
+namespace timewait {
 class Trust;
 }
 
@@ -54,7 +58,8 @@ class Trust;
 Error read_table(const ReadRequest& req, SocketTable& out, ReadOutcome& outcome,
                  PartitionedReader* parts = nullptr);
 Error count_states(const ReadRequest& req, StateCounts& out, ReadOutcome& outcome,
-                   PartitionedReader* parts = nullptr, estab::Trust* counter = nullptr);
+                   PartitionedReader* parts = nullptr, estab::Trust* counter = nullptr,
+                   timewait::Trust* tw_counter = nullptr);
 
 // Counts sockets per group of out's spec (aggregate/group_counter.h), building no table.
 Error count_groups(const ReadRequest& req, aggregate::GroupCounter& out, ReadOutcome& outcome,

@@ -121,6 +121,8 @@ export interface DumpStats {
   partitions: number;
   /** Counts only: ESTABLISHED was taken from the kernel's counter (Tcp CurrEstab), the other states dumped. */
   establishedCounter: boolean;
+  /** Counts only: TIME_WAIT was taken from the kernel's count (sockstat's `tw`), the other states dumped. */
+  timeWaitCounter: boolean;
 }
 
 export interface NativeTable {

@@ -27,8 +27,8 @@ export function snapshotSync(options?: SnapshotOptions): SocketTable {
 /**
  * Counts sockets per TCP state (tcp and tcp6 by default) on the threadpool, building no table.
  * A count of every TCP state with `partitions: 'auto'` takes ESTABLISHED from the kernel's
- * `Tcp CurrEstab` counter (as `ss -s` does) once a full dump has agreed with it, and dumps the
- * other states; see docs/design.md.
+ * `Tcp CurrEstab` counter (as `ss -s` does) and TIME_WAIT from sockstat's `tw`, each once a full
+ * dump has agreed with it, and dumps the other states; see docs/design.md.
  */
 export async function countStates(options?: ReadOptions): Promise<StateCounts> {
   const req = toNativeRequest(options, 'countStates');

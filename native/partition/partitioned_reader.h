@@ -44,6 +44,8 @@ class PartitionedReader {
   size_t auto_partitions() const { return auto_k_; }
   // Whether `auto` counts may take ESTABLISHED from the kernel's counter (curr_estab.h).
   estab::Trust& established_counter() { return estab_; }
+  // Whether they may take TIME_WAIT from sockstat's tw.
+  timewait::Trust& time_wait_counter() { return time_wait_; }
 
  private:
   struct Learned {
@@ -69,6 +71,7 @@ class PartitionedReader {
   std::mutex learned_m_;
   std::map<uint64_t, Learned> learned_;  // by request shape (tables, states)
   estab::Trust estab_;
+  timewait::Trust time_wait_;
   std::mutex pool_m_;                    // one partitioned read at a time; guards the two below
   std::unique_ptr<PinnedPool> pool_;
   partition::MergeScratch scratch_;

@@ -1,5 +1,6 @@
 // The ESTABLISHED counter: Tcp CurrEstab parsed from /proc/net/snmp text (real, truncated and
-// hostile), the meaning by kernel release, and the trust that full counts give or take away.
+// hostile), the meaning by kernel release, and the trust that full counts give or take away;
+// the TIME_WAIT counter, sockstat's tw, the same way.
 #include <cstdint>
 #include <random>
 #include <string>
@@ -99,6 +100,48 @@ void test_trust() {
   CHECK(!w.use_counter(), "matches neither meaning: not trusted");
 }
 
+const std::string kSockstat =
+    "sockets: used 13\n"
+    "TCP: inuse 11 orphan 0 tw 60 alloc 31 mem 80\n"
+    "UDP: inuse 0 mem 0\n";
+
+bool parse_tw(const std::string& s, uint64_t& v) { return timewait::parse_sockstat_tw(s.data(), s.size(), v); }
+
+StateCounts time_wait(uint64_t tw) {
+  StateCounts c{};
+  c[kTimeWait] = tw;
+  return c;
+}
+
+void test_time_wait() {
+  uint64_t v = 0;
+  CHECK(parse_tw(kSockstat, v) && v == 60, "tw of a real sockstat");
+  CHECK(parse_tw("TCP: inuse 1 orphan 0 tw 0 alloc 1 mem 1", v) && v == 0, "no newline at the end");
+  CHECK(!parse_tw("sockets: used 1\nUDP: inuse 0 mem 0\n", v), "no TCP line");
+  CHECK(!parse_tw("TCP: inuse 1 orphan 0 alloc 1 mem 1\n", v), "no tw field");
+  CHECK(!parse_tw("TCP: inuse 1 orphan 0 tw\n", v), "tw without a value");
+  CHECK(!parse_tw("TCP: inuse 1 orphan 0 tw -3 alloc 1\n", v), "a negative value");
+  CHECK(!parse_tw("TCP: inuse 1 orphan 0 tw 99999999999999999999 alloc 1\n", v), "20 digits: too many");
+  CHECK(!parse_tw("TCP: inuse tw orphan 5\n", v), "tw only as a field name, not a value");
+  std::mt19937 rng(3);
+  for (int i = 0; i < 2000; ++i) {
+    std::string cut = kSockstat.substr(0, rng() % (kSockstat.size() + 1));
+    for (int j = 0; j < 3 && !cut.empty(); ++j) cut[rng() % cut.size()] ^= static_cast<char>(rng());
+    parse_tw(cut, v);  // must not read past the text (ASan) whatever it returns
+  }
+  timewait::Trust t;
+  CHECK(!t.use_counter(), "TIME_WAIT: not trusted before a full count agreed");
+  t.check(60, 61, time_wait(60));
+  CHECK(!t.use_counter(), "TIME_WAIT: a count during which the counter moved proves nothing");
+  t.check(60, 60, time_wait(60));
+  CHECK(t.use_counter(), "TIME_WAIT: a quiet full count that agrees: trusted");
+  int used = 1;
+  while (t.use_counter()) ++used;
+  CHECK_EQ(used, static_cast<int>(estab::kRecheckEvery) - 1, "TIME_WAIT: a full count again after kRecheckEvery reads");
+  t.check(70, 70, time_wait(60));
+  CHECK(!t.use_counter(), "TIME_WAIT: orphaned FIN_WAIT2 in the counter, not in the dump's TIME_WAIT: put aside");
+}
+
 }  // namespace
 
 int main() {
@@ -106,5 +149,6 @@ int main() {
   test_release();
   test_established();
   test_trust();
+  test_time_wait();
   return check::finish();
 }
