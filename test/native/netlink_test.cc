@@ -512,12 +512,12 @@ std::vector<uint8_t> ops(std::initializer_list<Op> l) {
 void test_bytecode() {
   DumpRequest r;
   std::vector<uint8_t> bc{1};
-  CHECK(!compile_port_filter(r, bc) && bc.empty(), "no filter, no bytecode");
+  CHECK(!compile_filter(r, bc) && bc.empty(), "no filter, no bytecode");
   r.ports.local = {{443, 443}};
-  compile_port_filter(r, bc);
+  compile_filter(r, bc);
   CHECK(bc == ops({{INET_DIAG_BC_S_GE, 8, 20}, {0, 0, 443}, {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, 443}}), "sport = :443 encoding");
   r.ports.local = {{80, 80}, {443, 443}};
-  compile_port_filter(r, bc);
+  compile_filter(r, bc);
   CHECK(bc == ops({{INET_DIAG_BC_S_GE, 8, 20}, {0, 0, 80}, {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, 80},
                    {INET_DIAG_BC_JMP, 4, 20},
                    {INET_DIAG_BC_S_GE, 8, 20}, {0, 0, 443}, {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, 443}}),
@@ -531,7 +531,7 @@ void test_bytecode() {
     DumpRequest f;
     for (int n = next() % 4; n > 0; --n) f.ports.local.push_back({port(), port()});
     for (int n = next() % 4; n > 0; --n) f.ports.remote.push_back({port(), port()});
-    compile_port_filter(f, bc);
+    compile_filter(f, bc);
     invalid += !bc.empty() && !kernel_audit(bc);
     for (int j = 0; j < 200; ++j) {
       uint16_t s = port(), d = port();
@@ -542,14 +542,14 @@ void test_bytecode() {
   CHECK_EQ(wrong, 0, "random filters: kernel verdict != ports_match");
   DumpRequest huge;
   huge.ports.local.assign(4000, PortRange{1, 2});
-  CHECK(compile_port_filter(huge, bc).code == "ERR_NETLINK_FILTER", "a filter too long for 16-bit jumps is refused");
+  CHECK(compile_filter(huge, bc).code == "ERR_NETLINK_FILTER", "a filter too long for 16-bit jumps is refused");
 }
 
 void test_requests() {
   DumpRequest r;
   r.states = 1 << kSynRecv | 1 << kListen, r.info = true, r.ports.local = {{22, 22}};
   std::vector<uint8_t> bc;
-  compile_port_filter(r, bc);
+  compile_filter(r, bc);
   std::vector<uint8_t> v2 = build_request(Kind::kTcp6, r, bc, 99);
   uint32_t len, states, seq;
   uint16_t type, flags, alen, atype;
