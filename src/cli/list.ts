@@ -76,6 +76,9 @@ async function table(f: Flags, words: string[]): Promise<string> {
   if (f.ndjson) return rows.map((r) => JSON.stringify(jsonRow(r, f))).join('\n');
   const mixed = new Set(protocols.map((p) => p.replace('6', ''))).size > 1;
   const columns = socketColumns(mixed, Boolean(f.extended));
+  // As ss: state words that select one state leave the State column out.
+  const states = parsed?.states;
+  if (states != null && (states & (states - 1)) === 0) columns.splice(mixed ? 1 : 0, 1);
   if (f.extended && table.source === 'netlink') columns.push({ title: 'Cookie', value: (r) => `sk:${r.cookie}` });
   if (f.processes) columns.push({ title: 'Process', value: (r) => formatOwners(r.owners) });
   if (f.options) columns.push({ title: 'Timer', value: formatTimer });
