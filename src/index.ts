@@ -28,3 +28,4 @@ export { readTcpCounters } from './metrics/tcp-counters.js';
 export type { TcpCounters } from './metrics/tcp-counters.js';
 export type { MetricsReadOptions } from './metrics/read-options.js';
 export type { Netns } from './netns.js';
+export { FilterSyntaxError } from './filter/index.js';
