@@ -545,6 +545,38 @@ void test_bytecode() {
   CHECK(compile_filter(huge, bc).code == "ERR_NETLINK_FILTER", "a filter too long for 16-bit jumps is refused");
 }
 
+// The caller's expression after the port ranges: both must hold, in one and in many ranges.
+void test_expression_and_ports() {
+  // dport >= 1000 or dport <= 10, as the TS compiler lays out an `or` (a JMP between the halves).
+  std::vector<uint8_t> expr = ops({{INET_DIAG_BC_D_GE, 8, 12}, {0, 0, 1000}, {INET_DIAG_BC_JMP, 4, 12},
+                                   {INET_DIAG_BC_D_LE, 8, 12}, {0, 0, 10}});
+  std::vector<uint8_t> bc;
+  DumpRequest only;
+  only.expression = expr;
+  CHECK(!compile_filter(only, bc) && bc == expr, "an expression alone is sent as it is");
+  uint64_t x = 0xD1B54A32D192ED03ULL;
+  auto next = [&x] { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
+  auto port = [&next] { uint64_t v = next(); return static_cast<uint16_t>(v % 2 ? v % 65536 : v % 2000); };
+  int wrong = 0, invalid = 0;
+  for (int i = 0; i < 300; ++i) {
+    DumpRequest f;
+    f.expression = expr;
+    for (int n = next() % 4; n > 0; --n) f.ports.local.push_back({port(), port()});
+    for (int n = next() % 3; n > 0; --n) f.ports.remote.push_back({port(), port()});
+    compile_filter(f, bc);
+    invalid += !kernel_audit(bc);
+    for (int j = 0; j < 200; ++j) {
+      uint16_t s = port(), d = port();
+      wrong += kernel_run(bc, s, d) != (ports_match(f, s, d) && (d >= 1000 || d <= 10));
+    }
+  }
+  CHECK_EQ(invalid, 0, "port ranges AND an expression: programs the kernel's audit would reject");
+  CHECK_EQ(wrong, 0, "port ranges AND an expression: kernel verdict != both holding");
+  DumpRequest huge;
+  huge.expression.assign(0xFFF8, 0);
+  CHECK(compile_filter(huge, bc).code == "ERR_NETLINK_FILTER", "an expression too long for one attribute is refused");
+}
+
 void test_requests() {
   DumpRequest r;
   r.states = 1 << kSynRecv | 1 << kListen, r.info = true, r.ports.local = {{22, 22}};
@@ -589,6 +621,7 @@ int main(int argc, char** argv) {
   test_combined_fallback();
   test_dump_intr();
   test_bytecode();
+  test_expression_and_ports();
   test_requests();
   return check::finish();
 }
