@@ -199,7 +199,8 @@ Error PartitionedReader::read_parts(size_t k, int fd, const DumpRequest& r, Dump
 
 Error PartitionedReader::dump_table(uint32_t asked, int fd, const DumpRequest& req, uint64_t rows_hint,
                                     SocketTable& out, DumpStats& st, uint32_t& used) {
-  uint64_t learned = expected_rows(req);
+  // The whole table's size is no guide to a filtered read's, which is usually small.
+  uint64_t learned = unfiltered(req) ? expected_rows(req) : 0;
   TableJob job{out, learned ? learned : rows_hint, {}};
   return read(asked, fd, req, st, used, job);
 }
