@@ -79,6 +79,10 @@ Request parse_request(const Napi::Object& o) {
   r.read.states = u32(o, "states");
   r.read.ports.local = port_ranges(o, "localPorts");
   r.read.ports.remote = port_ranges(o, "remotePorts");
+  if (o.Get("bytecode").IsTypedArray()) {
+    Napi::Uint8Array b = o.Get("bytecode").As<Napi::Uint8Array>();
+    r.read.expression.assign(b.Data(), b.Data() + b.ByteLength());
+  }
   r.read.proc_root = o.Get("procRoot").As<Napi::String>().Utf8Value();
   r.read.info = o.Get("info").ToBoolean().Value();
   r.read.memory = o.Get("memory").ToBoolean().Value();

@@ -32,6 +32,7 @@ netlink::DumpRequest to_netlink(const ReadRequest& r) {
   d.info = r.info;
   d.memory = r.memory;
   d.ports = r.ports;
+  d.expression = r.expression;
   return d;
 }
 
@@ -68,7 +69,7 @@ struct NetlinkRead {
     if (!req.replay_file.empty()) return replay(out);
     if (!req.record_file.empty()) return record(out);
     // A whole table's columns reserved at once (filtered reads are small, and would waste it).
-    bool whole = dump.states == kAllStates && dump.ports.empty();
+    bool whole = dump.states == kAllStates && dump.ports.empty() && dump.expression.empty();
     uint64_t rows = whole ? proc::expected_rows(req.proc_root, req.tables) : 0;
     if (!parts) out.reserve(static_cast<size_t>(rows));
     return netlink::with_diag_socket([&](int fd) {
@@ -120,7 +121,8 @@ struct NetlinkRead {
   // state of both families, in the caller's namespace or in the one a namespace read joined
   // (whose proc_root is this thread's own), so that the counter files are this namespace's.
   bool counters_apply() const {
-    bool whole_tcp = dump.tables == (1 << kTcp | 1 << kTcp6) && dump.states == kAllStates && dump.ports.empty();
+    bool whole_tcp = dump.tables == (1 << kTcp | 1 << kTcp6) && dump.states == kAllStates && dump.ports.empty() &&
+                     dump.expression.empty();
     bool here = req.proc_root == kProcNet || req.proc_root == netns::kThreadProcNet;
     return (trust || tw_trust) && req.partitions == 0 && whole_tcp && here;
   }

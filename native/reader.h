@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "aggregate/group_counter.h"
 #include "table/socket_table.h"
@@ -22,6 +23,9 @@ struct ReadRequest {
   TableMask optional_tables = 0;  // /proc: tables whose file may be missing (IPv6 disabled)
   StateMask states = kAllStates;
   PortFilter ports;
+  // Netlink: a filter expression's INET_DIAG_REQ_BYTECODE, ANDed with the port ranges. /proc
+  // ignores it: the caller filters those rows itself.
+  std::vector<uint8_t> expression;
   bool info = false, memory = false;  // netlink extensions (tcp_info, SK_MEMINFO)
   bool cookie = false;  // hand the netlink cookie column to the caller (8 bytes a row)
   uint32_t partitions = 0;  // netlink: 0 auto, 1 one dump, K >= 2 that many (PartitionedReader)

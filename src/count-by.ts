@@ -3,7 +3,8 @@
 import { formatIPv4, formatIPv6 } from './address.js';
 import { binding } from './binding.js';
 import { callAsync, callSync } from './errors.js';
-import type { NativeGroups } from './native-types.js';
+import { filterRequest } from './filter-option.js';
+import type { NativeGroups, NativeRequest } from './native-types.js';
 import { toNativeRequest, type ReadOptions } from './options.js';
 import { TCP_STATES, type TcpState } from './states.js';
 import { invalid } from './validate.js';
@@ -61,7 +62,7 @@ export interface OtherCount {
  */
 export type CountByResult = Array<GroupCount | OtherCount> & { total: number };
 
-const GROUP_OPTION_NAMES = ['by', 'prefix4', 'prefix6', 'top'] as const;
+const GROUP_OPTION_NAMES = ['by', 'prefix4', 'prefix6', 'top', 'filter'] as const;
 
 function checkInteger(value: unknown, name: string, low: number, high: number, fallback: number): number {
   if (value === undefined) return fallback;
@@ -90,11 +91,29 @@ export function groupRequest(options: unknown, fn: string) {
   const keys = checkKeys(o.by);
   return {
     ...req,
+    ...kernelFilter(o.filter, req, fn),
     groupKeys: keys.map((k) => GROUP_KEYS.indexOf(k)),
     prefix4: checkInteger(o.prefix4, 'prefix4', 0, 32, 24),
     prefix6: checkInteger(o.prefix6, 'prefix6', 0, 128, 64),
     top: checkInteger(o.top, 'top', 1, 2 ** 31 - 1, 0),
   };
+}
+
+/**
+ * The `filter` option as the kernel runs it. Groups are counted in C++ as rows arrive, so an
+ * expression must run in the kernel: never on /proc, nor one whose kernel test differs from ss's
+ * (an address under `not`), and `auto` becomes `netlink` so that no fallback counts it unfiltered.
+ */
+function kernelFilter(value: unknown, req: NativeRequest, fn: string): Partial<NativeRequest> {
+  const f = filterRequest(value, req.states);
+  if (!f.plan) return { states: f.states };
+  if (req.source === 'proc' || f.plan.userspace) {
+    throw new RangeError(
+      `${fn}() counts in the kernel's dump, so its filter must run there: ` +
+        (req.source === 'proc' ? 'not with the /proc source' : 'an address test under "not" is checked in userspace by ss, and cannot be here'),
+    );
+  }
+  return { states: f.states, source: 'netlink', ...(f.bytecode && { bytecode: f.bytecode }) };
 }
 
 function formatAddressKey(key: Uint8Array, at: number): string {

@@ -53,3 +53,35 @@ export function socketColumns(withNetid: boolean, extended: boolean): Column<Soc
   }
   return cols;
 }
+
+/** ss's names of the kernel's timer kinds; `probe` (the zero-window probe) is ss's `persist`. */
+const SS_TIMER_NAMES: Record<string, string> = { on: 'on', keepalive: 'keepalive', timewait: 'timewait', probe: 'persist' };
+
+/**
+ * A time in milliseconds as ss's print_ms_timer writes it: `9min`, `59sec`, `200ms`, `1.600sec`,
+ * `1min30sec`; minutes drop the seconds from 10 on and the milliseconds always, seconds drop the
+ * milliseconds from 10 on. (ss before iproute2 6.11 wrote `1.600ms` for 1.6 s.)
+ */
+export function formatMsTimer(timeout: number): string {
+  const minutes = Math.floor(timeout / 60000);
+  let secs = Math.floor(timeout / 1000) % 60;
+  let msecs = timeout % 1000;
+  let out = '';
+  if (minutes) {
+    msecs = 0;
+    out = `${minutes}min`;
+    if (minutes > 9) secs = 0;
+  }
+  if (secs) {
+    if (secs > 9) msecs = 0;
+    out += `${secs}${msecs ? '.' : 'sec'}`;
+  }
+  if (msecs) out += `${String(msecs).padStart(3, '0')}${secs ? 'sec' : 'ms'}`;
+  return out;
+}
+
+/** `timer:(keepalive,9min,0)` as ss -o prints a socket's timer, or '' when none runs. */
+export function formatTimer(row: Pick<SocketRow, 'timer' | 'timerExpires' | 'retransmits'>): string {
+  const name = SS_TIMER_NAMES[row.timer];
+  return name ? `timer:(${name},${formatMsTimer(row.timerExpires)},${row.retransmits})` : '';
+}

@@ -35,3 +35,4 @@ export { portPressure, portPressureSync } from './port-pressure.js';
 export type { PortPressure, PortPressureOptions, PortPressureResult } from './port-pressure.js';
 export { unixSockets, unixSocketsSync, UnixSocketTable, UNIX_STATES, UNIX_TYPES } from './unix.js';
 export type { UnixSocketOptions, UnixSocketRow, UnixSocketColumns, UnixState, UnixType } from './unix.js';
+export { FilterSyntaxError } from './filter/index.js';

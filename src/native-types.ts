@@ -58,6 +58,8 @@ export interface NativeRequest {
   /** Port filters as flat [low, high, low, high, ...] pairs; empty means any port. */
   localPorts: number[];
   remotePorts: number[];
+  /** Netlink: a filter expression's INET_DIAG_REQ_BYTECODE, ANDed with the port filters (filter-option.ts). */
+  bytecode?: Uint8Array;
   procRoot: string;
   /** Netlink extensions (snapshot only). */
   info: boolean;
@@ -113,7 +115,11 @@ export interface NativeColumns extends BaseColumns {
 export interface DumpStats {
   /** Walks redone because the table changed under the dump (NLM_F_DUMP_INTR) or the kernel dropped part of it (ENOBUFS). */
   restarts: number;
-  /** Rows the kernel sent although the filter excluded them; 0 when it honoured the filter. */
+  /**
+   * Rows dropped after the kernel answered: those it sent although the request's states or ports
+   * excluded them (0 when it honoured them), plus those a `filter` expression rejected in userspace
+   * where the kernel's bytecode is not enough (an address condition under `not`).
+   */
   filteredInUserspace: number;
   /** One walk of the hash answered for tcp and tcp6 (TCPDIAG_GETSOCK). */
   combinedFamily: boolean;

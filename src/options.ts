@@ -40,6 +40,18 @@ export interface ReadOptions {
    * started (a pids limit), fewer parts run, down to one. @default 'auto'
    */
   partitions?: number | 'auto';
+  /**
+   * Keep only the sockets an ss filter expression selects, in ss's language: leading state words
+   * (`state established`, `exclude listening`, groups such as `connected`), then conditions on
+   * `sport`, `dport`, `src` and `dst` joined by `and`, `or`, `not` and parentheses, e.g.
+   * `"state established ( dport = :443 or sport = :443 )"` or `"dst 10.0.0.0/8"`. State words
+   * narrow `states` (both must hold); the expression runs in the kernel over netlink (as
+   * INET_DIAG_REQ_BYTECODE, ANDed with `localPort`/`remotePort`) and in userspace on /proc and
+   * where the kernel's test differs from ss's (see `dump.filteredInUserspace`). Not taken by
+   * listenQueues or the metrics reads. Throws a FilterSyntaxError (code `ERR_FILTER_SYNTAX`)
+   * naming the first word that does not fit. @default every socket
+   */
+  filter?: string;
 }
 
 /** Options of a table read: what only netlink can add, and the sockets' owners. */

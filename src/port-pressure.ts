@@ -10,8 +10,8 @@ import { READ_OPTION_NAMES, type ReadOptions } from './options.js';
 import { readProcFile, readProcFileSync } from './proc-files.js';
 import { checkKeys, checkObject, checkString } from './validate.js';
 
-/** Options of `portPressure`: the read options but `localPort` (the range decides it), where the sysctls are, and how many rows to keep. */
-export interface PortPressureOptions extends Omit<ReadOptions, 'localPort'> {
+/** Options of `portPressure`: the read options but `localPort` (the range decides it) and `filter`, where the sysctls are, and how many rows to keep. */
+export interface PortPressureOptions extends Omit<ReadOptions, 'localPort' | 'filter'> {
   /** Where the sysctls are read: `net/ipv4/ip_local_port_range` and `ip_local_reserved_ports` under it. @default '/proc/sys' */
   sysRoot?: string;
   /** Keep the N destinations using the most ports. @default every destination */

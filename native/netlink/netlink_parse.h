@@ -87,8 +87,9 @@ bool combined_refused(const Error& e);
 
 Error parse_error(size_t off, const std::string& what);
 
-// Builds the INET_DIAG_REQ_BYTECODE program for req.sport/req.dport (empty when both are).
-Error compile_port_filter(const DumpRequest& req, std::vector<uint8_t>& bytecode);
+// Builds the INET_DIAG_REQ_BYTECODE program for req.ports and req.expression, both to hold
+// (empty when neither is given).
+Error compile_filter(const DumpRequest& req, std::vector<uint8_t>& bytecode);
 bool ports_match(const DumpRequest& req, uint16_t sport, uint16_t dport);
 
 // The request message for one walk: inet_diag_req_v2, or the legacy inet_diag_req for kTcpBoth.

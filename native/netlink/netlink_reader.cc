@@ -156,7 +156,7 @@ bool wants(const DumpRequest& r, Table t) { return r.tables >> t & 1; }
 
 Error run_dump(int fd, const DumpRequest& req, Sink& sink, DumpStats& st, std::string* record) {
   Plan p{req, {}, generation()};
-  Error e = compile_port_filter(req, p.bytecode);
+  Error e = compile_filter(req, p.bytecode);
   if (e) return e;
   Conn c{fd, std::vector<uint8_t>(kRecvBuffer), st, record};
   st.recv_buffer = kRecvBuffer;

@@ -44,6 +44,10 @@ struct DumpRequest {
   // Kernel-side filter (INET_DIAG_REQ_BYTECODE, `ss sport = :443`): local and remote port
   // ranges. Rows are re-checked here.
   PortFilter ports;
+  // A filter expression compiled to inet_diag bytecode (ss's language, compiled in TS), run by
+  // the kernel after the port ranges, both having to hold. Rows are not re-checked against it
+  // here: the caller evaluates the expression itself where the kernel's verdict is not enough.
+  std::vector<uint8_t> expression;
   // tcp and tcp6 both asked: one legacy TCPDIAG_GETSOCK walk (AF_UNSPEC) instead of two,
   // falling back to two when the kernel refuses it. UDP is always one walk per family.
   bool combined_family = true;

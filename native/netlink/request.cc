@@ -1,5 +1,6 @@
 // The dump request: the inet_diag_req_v2 (or legacy inet_diag_req) message and the
-// INET_DIAG_REQ_BYTECODE program that has the kernel filter rows by port.
+// INET_DIAG_REQ_BYTECODE program that has the kernel filter rows by port and by the caller's
+// compiled filter expression.
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -87,14 +88,18 @@ bool ports_match(const DumpRequest& req, uint16_t sport, uint16_t dport) {
   return req.ports.matches(sport, dport);
 }
 
-Error compile_port_filter(const DumpRequest& req, std::vector<uint8_t>& b) {
+// The port lists, then the caller's expression program, as one AND (ss's ssfilter_patch): every
+// port miss jumps 4 past the whole program's end, and the expression, complete on its own, ends
+// either exactly there (accept) or 4 past it (reject).
+Error compile_filter(const DumpRequest& req, std::vector<uint8_t>& b) {
   b.clear();
-  size_t total = list_len(req.ports.local) + list_len(req.ports.remote);
+  size_t total = list_len(req.ports.local) + list_len(req.ports.remote) + req.expression.size();
   // Jump offsets are 16 bits and the program sits in one attribute (16-bit nla_len).
   if (total + 8 > 0xFFFF)
-    return Error{0, "ERR_NETLINK_FILTER", "", "netlink: port filter too long (" + std::to_string(total) + " bytes)"};
+    return Error{0, "ERR_NETLINK_FILTER", "", "netlink: filter too long (" + std::to_string(total) + " bytes)"};
   emit_list(b, req.ports.local, INET_DIAG_BC_S_GE, INET_DIAG_BC_S_LE, total);
   emit_list(b, req.ports.remote, INET_DIAG_BC_D_GE, INET_DIAG_BC_D_LE, total);
+  b.insert(b.end(), req.expression.begin(), req.expression.end());
   return {};
 }
 

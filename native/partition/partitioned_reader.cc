@@ -18,6 +18,10 @@ using netlink::DumpStats;
 
 uint64_t shape(const DumpRequest& r) { return uint64_t{r.states} << 8 | r.tables; }
 
+// Only a read of whole tables (no port ranges, no expression) teaches the split: a filtered
+// read's rows say nothing of the table's spread over the ports.
+bool unfiltered(const DumpRequest& r) { return r.ports.empty() && r.expression.empty(); }
+
 void add_stats(DumpStats& into, const DumpStats& s, bool first) {
   into.messages += s.messages, into.bytes += s.bytes, into.recv_calls += s.recv_calls;
   into.restarts += s.restarts, into.filtered_in_userspace += s.filtered_in_userspace;
@@ -172,8 +176,8 @@ struct GroupJob {
 }  // namespace
 
 // The single dump, or K partitions when chosen and the threads are free; either way the port
-// histogram is learned for the next read (not from a request with its own port filter, whose
-// rows say nothing of the whole table's spread).
+// histogram is learned for the next read (not from a filtered request). Each partition's port
+// ranges are ANDed with the request's expression (compile_filter), so a filtered read splits too.
 template <class Job>
 Error PartitionedReader::read(uint32_t asked, int fd, const DumpRequest& req, DumpStats& st, uint32_t& used, Job& job) {
   size_t k = choose(asked, req);
@@ -185,7 +189,7 @@ Error PartitionedReader::read(uint32_t asked, int fd, const DumpRequest& req, Du
     if ((k = pool_->start(k)) < 2) k = 1;
   }
   used = static_cast<uint32_t>(k);
-  bool learning = req.ports.empty() && (asked >= 2 || (asked == 0 && auto_k_ > 1));
+  bool learning = unfiltered(req) && (asked >= 2 || (asked == 0 && auto_k_ > 1));
   partition::PortHistogram h;
   DumpRequest r = req;
   r.histogram = learning ? &h : nullptr;
@@ -220,7 +224,8 @@ Error PartitionedReader::read_parts(size_t k, int fd, const DumpRequest& r, Dump
 
 Error PartitionedReader::dump_table(uint32_t asked, int fd, const DumpRequest& req, uint64_t rows_hint,
                                     SocketTable& out, DumpStats& st, uint32_t& used) {
-  uint64_t learned = expected_rows(req);
+  // The whole table's size is no guide to a filtered read's, which is usually small.
+  uint64_t learned = unfiltered(req) ? expected_rows(req) : 0;
   TableJob job{out, learned ? learned : rows_hint, {}};
   return read(asked, fd, req, st, used, job);
 }

@@ -1,5 +1,6 @@
 // Argument parsing shared by every command: the flags, and their translation into the library's
-// read options. Errors here are usage errors (exit status 2, followed by the usage text).
+// read options. Errors here are usage errors (exit status 2, the message and a hint to --help).
+// Short flags combine in one word as ss takes them: `-tanp` is `-t -a -n -p`.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { SOURCES, type Protocol, type SnapshotOptions } from '../options.js';
@@ -36,12 +37,18 @@ const OPTIONS = {
   by: { type: 'string' },
   prefix: { type: 'string' },
   top: { type: 'string' },
+  // ss's habits: -n is accepted (sockscope never resolves), -r refused, -H, -o and -s as ss.
+  numeric: { type: 'boolean', short: 'n' },
+  resolve: { type: 'boolean', short: 'r' },
+  'no-header': { type: 'boolean', short: 'H' },
+  options: { type: 'boolean', short: 'o' },
+  summary: { type: 'boolean', short: 's' },
 } satisfies ParseArgsConfig['options'];
 
 /** The flags as parsed: every option above, by its long name. */
 export type Flags = ReturnType<typeof parse>['values'];
 
-/** A command line the CLI cannot run: printed with the usage text, exit status 2. */
+/** A command line the CLI cannot run: its message and a hint to --help, exit status 2. */
 export class UsageError extends Error {}
 
 /** Splits argv into flags and positionals (the command and its argument). */
@@ -49,7 +56,9 @@ export function parse(argv: string[]) {
   try {
     return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    const { message, code } = err as Error & { code?: string };
+    // Node's own text goes on about '--'; the first sentence is the one a user needs.
+    throw new UsageError(code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? message.replace(/\. .*$/s, '').replace(/^Unknown/, 'unknown') : message);
   }
 }
 
@@ -101,5 +110,5 @@ export function positive(text: string | undefined, name: string, fallback: numbe
   return n;
 }
 
-/** A command: runs with the flags and its positional argument, returns what to print ('' for nothing). */
-export type Command = (f: Flags, arg?: string) => Promise<string>;
+/** A command: runs with the flags and its positional arguments, returns what to print ('' for nothing). */
+export type Command = (f: Flags, ...args: string[]) => Promise<string>;

@@ -2,11 +2,12 @@
 import type { SocketRow } from '../table.js';
 import type { Flags } from './args.js';
 
-/** The row keys the CLI prints as JSON; cookie, info and memory when asked for. */
+/** The row keys the CLI prints as JSON; cookie, info, memory and (-o) the timer when asked for. */
 export function jsonRow(r: SocketRow, f: Flags = {}) {
   const { proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode, owners } = r;
   return {
     ...{ proto, state, localAddress, localPort, remoteAddress, remotePort, recvQ, sendQ, uid, inode },
+    ...(f.options ? { timer: r.timer, timerExpires: r.timerExpires, retransmits: r.retransmits } : {}),
     ...(f.extended && r.cookie !== undefined ? { cookie: r.cookie } : {}),
     ...(f.info && r.info ? { info: r.info } : {}),
     ...(f.memory && r.memory ? { memory: r.memory } : {}),

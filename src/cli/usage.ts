@@ -1,10 +1,15 @@
-// The text `sockscope --help` prints, and prints again after a usage error.
+// The text `sockscope --help` prints, and the hint a usage error prints instead of it.
+
+/** What a usage error prints after its one-line message. */
+export const HELP_HINT = "Try 'sockscope --help' for more information.";
+
 export const USAGE = `Usage: sockscope [COMMAND] [OPTIONS]
 
 Commands:
   (none)    state counts, then the listening sockets with their queues
   states    per-state TCP counts, as netstat -an | awk | sort | uniq -c      [-4|-6] [--json]
-  list      sockets, as ss -tan   [-t] [-u] [-l|-a] [-4|-6] [-e] [-i] [-m] [-p] [--state NAME]... [--json|--ndjson]
+  list      sockets, as ss -tan   [-tulan46eimpoHs] [--state NAME]... [--json|--ndjson] [FILTER]
+            FILTER: ss's language, e.g. state established '( dport = :443 or sport = :443 )', dst 10.0.0.0/8
             UNIX sockets, as ss -x: list -x [-l|-a] [-e] [-p] [--state NAME]... [--json|--ndjson]
   queues    listeners' accept queue, backlog and half-open count (TCP, then UNIX), and the overflow counters   [-4|-6] [--json]
   watch     [SECONDS] a sample every SECONDS (default 1): counter increases, busy accept queues
@@ -44,4 +49,10 @@ Options:
   --top N            top, ports: the N largest groups (default 20), the rest summed as other
   --port N           serve: TCP port, 0 for any free one (default 9464)
   --host ADDR        serve: address to listen on (default 127.0.0.1)
-  -h, --help         this text`;
+  -n, --numeric      accepted, as ss takes it: sockscope never resolves names (-r/--resolve is refused)
+  -o, --options      list: each socket's timer, as ss -o: timer:(keepalive,9min,0)
+  -H, --no-header    list: no header line
+  -s, --summary      list: the summary ss -s prints (then the sockets too with -t, -u or a FILTER)
+  -h, --help         this text
+
+Short flags combine as in ss: sockscope list -tanp, -tlnp, -4tan.`;

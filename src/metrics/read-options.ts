@@ -3,7 +3,7 @@ import { READ_OPTION_NAMES, toNativeRequest, type ReadOptions } from '../options
 import { checkKeys, checkObject } from '../validate.js';
 
 /** The read options a metrics read takes: where to read, not what (always every TCP socket). */
-export type MetricsReadOptions = Omit<ReadOptions, 'protocols' | 'states'>;
+export type MetricsReadOptions = Omit<ReadOptions, 'protocols' | 'states' | 'filter'>;
 
 const METRICS_READ_OPTION_NAMES = READ_OPTION_NAMES.filter((k) => k !== 'protocols' && k !== 'states');
 

@@ -115,6 +115,18 @@ describe('countBy on real sockets', () => {
     for (const partitions of [1, 2, 3] as const) expect(ours(asMap(countBySync({ by: [...by], partitions })))).toEqual(ours(byHand));
   });
 
+  it('takes an ss filter, run by the kernel', async () => {
+    const viaFilter = countBySync({ by: 'remotePrefix', filter: `state established sport = :${port}` });
+    expect([...viaFilter]).toEqual([...countBySync(ourServer({}))]);
+    const some = await countBy({ by: 'remoteAddress', filter: `state established sport = :${port} and ( dst 127.0.2.0/24 or dst 127.0.3.1 )` });
+    expect([...some]).toEqual([{ remoteAddress: '127.0.2.7', count: 3 }, { remoteAddress: '127.0.3.1', count: 1 }]);
+    expect(() => countBySync({ by: 'state', filter: 'not src 127.0.0.1' })).toThrow(
+      'countBySync() counts in the kernel\'s dump, so its filter must run there: an address test under "not" is checked in userspace by ss, and cannot be here',
+    );
+    expect(() => countBySync({ by: 'state', source: 'proc', filter: 'sport = :1' })).toThrow(RangeError);
+    expect(() => countBySync({ by: 'state', filter: 'dport = x' })).toThrow(/Unexpected 'x'/);
+  });
+
   it('orders largest first and sums to the total', () => {
     const r = groupsOf(countBySync({ by: 'remotePort' }));
     for (let i = 1; i < r.length; i++) expect(r[i - 1]!.count).toBeGreaterThanOrEqual(r[i]!.count);

@@ -505,12 +505,12 @@ std::vector<uint8_t> ops(std::initializer_list<Op> l) {
 void test_bytecode() {
   DumpRequest r;
   std::vector<uint8_t> bc{1};
-  CHECK(!compile_port_filter(r, bc) && bc.empty(), "no filter, no bytecode");
+  CHECK(!compile_filter(r, bc) && bc.empty(), "no filter, no bytecode");
   r.ports.local = {{443, 443}};
-  compile_port_filter(r, bc);
+  compile_filter(r, bc);
   CHECK(bc == ops({{INET_DIAG_BC_S_GE, 8, 20}, {0, 0, 443}, {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, 443}}), "sport = :443 encoding");
   r.ports.local = {{80, 80}, {443, 443}};
-  compile_port_filter(r, bc);
+  compile_filter(r, bc);
   CHECK(bc == ops({{INET_DIAG_BC_S_GE, 8, 20}, {0, 0, 80}, {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, 80},
                    {INET_DIAG_BC_JMP, 4, 20},
                    {INET_DIAG_BC_S_GE, 8, 20}, {0, 0, 443}, {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, 443}}),
@@ -524,7 +524,7 @@ void test_bytecode() {
     DumpRequest f;
     for (int n = next() % 4; n > 0; --n) f.ports.local.push_back({port(), port()});
     for (int n = next() % 4; n > 0; --n) f.ports.remote.push_back({port(), port()});
-    compile_port_filter(f, bc);
+    compile_filter(f, bc);
     invalid += !bc.empty() && !kernel_audit(bc);
     for (int j = 0; j < 200; ++j) {
       uint16_t s = port(), d = port();
@@ -535,14 +535,46 @@ void test_bytecode() {
   CHECK_EQ(wrong, 0, "random filters: kernel verdict != ports_match");
   DumpRequest huge;
   huge.ports.local.assign(4000, PortRange{1, 2});
-  CHECK(compile_port_filter(huge, bc).code == "ERR_NETLINK_FILTER", "a filter too long for 16-bit jumps is refused");
+  CHECK(compile_filter(huge, bc).code == "ERR_NETLINK_FILTER", "a filter too long for 16-bit jumps is refused");
+}
+
+// The caller's expression after the port ranges: both must hold, in one and in many ranges.
+void test_expression_and_ports() {
+  // dport >= 1000 or dport <= 10, as the TS compiler lays out an `or` (a JMP between the halves).
+  std::vector<uint8_t> expr = ops({{INET_DIAG_BC_D_GE, 8, 12}, {0, 0, 1000}, {INET_DIAG_BC_JMP, 4, 12},
+                                   {INET_DIAG_BC_D_LE, 8, 12}, {0, 0, 10}});
+  std::vector<uint8_t> bc;
+  DumpRequest only;
+  only.expression = expr;
+  CHECK(!compile_filter(only, bc) && bc == expr, "an expression alone is sent as it is");
+  uint64_t x = 0xD1B54A32D192ED03ULL;
+  auto next = [&x] { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
+  auto port = [&next] { uint64_t v = next(); return static_cast<uint16_t>(v % 2 ? v % 65536 : v % 2000); };
+  int wrong = 0, invalid = 0;
+  for (int i = 0; i < 300; ++i) {
+    DumpRequest f;
+    f.expression = expr;
+    for (int n = next() % 4; n > 0; --n) f.ports.local.push_back({port(), port()});
+    for (int n = next() % 3; n > 0; --n) f.ports.remote.push_back({port(), port()});
+    compile_filter(f, bc);
+    invalid += !kernel_audit(bc);
+    for (int j = 0; j < 200; ++j) {
+      uint16_t s = port(), d = port();
+      wrong += kernel_run(bc, s, d) != (ports_match(f, s, d) && (d >= 1000 || d <= 10));
+    }
+  }
+  CHECK_EQ(invalid, 0, "port ranges AND an expression: programs the kernel's audit would reject");
+  CHECK_EQ(wrong, 0, "port ranges AND an expression: kernel verdict != both holding");
+  DumpRequest huge;
+  huge.expression.assign(0xFFF8, 0);
+  CHECK(compile_filter(huge, bc).code == "ERR_NETLINK_FILTER", "an expression too long for one attribute is refused");
 }
 
 void test_requests() {
   DumpRequest r;
   r.states = 1 << kSynRecv | 1 << kListen, r.info = true, r.ports.local = {{22, 22}};
   std::vector<uint8_t> bc;
-  compile_port_filter(r, bc);
+  compile_filter(r, bc);
   std::vector<uint8_t> v2 = build_request(Kind::kTcp6, r, bc, 99);
   uint32_t len, states, seq;
   uint16_t type, flags, alen, atype;
@@ -582,6 +614,7 @@ int main(int argc, char** argv) {
   test_combined_fallback();
   test_dump_intr();
   test_bytecode();
+  test_expression_and_ports();
   test_requests();
   return check::finish();
 }
