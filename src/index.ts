@@ -24,7 +24,7 @@ export type { WatchOptions, WatchSample, CounterValues } from './watch.js';
 export { diagnose, DOCTOR_THRESHOLDS } from './doctor.js';
 export type { DiagnoseOptions, Finding, FindingId, Severity, EndpointEvidence } from './doctor.js';
 export { readSocketFigures } from './metrics/socket-figures.js';
-export type { SocketFigures, ListenerFigures } from './metrics/socket-figures.js';
+export type { SocketFigures, ListenerFigures, SocketFiguresOptions, PortStateFigures } from './metrics/socket-figures.js';
 export { readTcpCounters } from './metrics/tcp-counters.js';
 export type { TcpCounters } from './metrics/tcp-counters.js';
 export type { MetricsReadOptions } from './metrics/read-options.js';

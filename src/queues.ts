@@ -103,7 +103,8 @@ const mayUseNetlink = (read: ListenQueuePlan['read']) => read.source !== 'proc' 
 const fallsBack = (read: ListenQueuePlan['read'], err: unknown) =>
   read.source === undefined || read.source === 'auto' ? NETLINK_UNAVAILABLE.includes((err as { code?: string }).code ?? '') : false;
 
-async function readListeners(read: ListenQueuePlan['read']): Promise<SocketTable> {
+/** The LISTEN rows, with SK_MEMINFO (their drops) where netlink serves. */
+export async function readListeners(read: ListenQueuePlan['read']): Promise<SocketTable> {
   if (!mayUseNetlink(read)) return snapshot(listenerRead(read, false));
   try {
     return await snapshot(listenerRead(read, true));

@@ -1,7 +1,13 @@
 // `sockscope serve`: Prometheus metrics on http://HOST:PORT/metrics until SIGINT or SIGTERM.
 import { once } from 'node:events';
 
-import { readOptions, UsageError, type Flags } from './args.js';
+import { positive, readOptions, UsageError, type Flags } from './args.js';
+
+/** `443,8080`. */
+function portList(text: string): number[] {
+  if (!/^\d{1,5}(,\d{1,5})*$/.test(text)) throw new UsageError(`--count-ports takes ports separated by commas, not "${text}"`);
+  return text.split(',').map(Number);
+}
 
 /** prom-client is loaded only here, as it is an optional peer dependency. */
 export async function serve(f: Flags): Promise<string> {
@@ -16,6 +22,11 @@ export async function serve(f: Flags): Promise<string> {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String(err).includes('prom-client')) throw err;
     throw new Error('serve needs prom-client, an optional peer dependency: install it with `npm install prom-client`');
   }
+  const who = {
+    ...(f['count-ports'] !== undefined && { ports: portList(f['count-ports']) }),
+    topRemotePrefixes: positive(f['top-prefixes'], '--top-prefixes', 0, true),
+    topPortPressure: positive(f['top-destinations'], '--top-destinations', 0, true),
+  };
   const lastError = new Map<string, string>();
   const server = await serveMetrics({
     port,
@@ -23,6 +34,7 @@ export async function serve(f: Flags): Promise<string> {
     ...(source && { source }),
     ...(procRoot && { procRoot }),
     ...(netns && { netns }),
+    ...who,
     // Once per read and distinct failure, not once per scrape: scrapes every few seconds would flood the log.
     onError(err, collector) {
       if (lastError.get(collector) !== err.message) process.stderr.write(`sockscope serve: ${collector} read failed: ${err.message}\n`);

@@ -20,6 +20,7 @@ Commands:
             [--by KEY[,KEY...]] [--prefix N] [--top N] [--state NAME]... [--sport/--dport P] [-4|-6] [--json]
   ports     ephemeral-port use per destination, against ip_local_port_range   [--top N] [--json]
   serve     Prometheus metrics on http://HOST:PORT/metrics (needs prom-client)   [--port N] [--host ADDR]
+            [--count-ports P,P...] [--top-prefixes N] [--top-destinations N]
 
 Options:
   -t, --tcp          TCP sockets (the default)
@@ -49,6 +50,9 @@ Options:
   --top N            top, ports: the N largest groups (default 20), the rest summed as other
   --port N           serve: TCP port, 0 for any free one (default 9464)
   --host ADDR        serve: address to listen on (default 127.0.0.1)
+  --count-ports LIST serve: sockets per state on these local ports (an allowlist)
+  --top-prefixes N   serve: the N remote /24s (/64s) with the most established connections, and other
+  --top-destinations N  serve: the N destinations holding the most ephemeral ports
   -n, --numeric      accepted, as ss takes it: sockscope never resolves names (-r/--resolve is refused)
   -o, --options      list: each socket's timer, as ss -o: timer:(keepalive,9min,0)
   -H, --no-header    list: no header line

@@ -3,9 +3,11 @@
 // node_exporter reports a failed collector, so one bad read never fails the whole scrape.
 import { Counter, Gauge, type Registry } from 'prom-client';
 
+import { countBy, type CountByResult } from '../count-by.js';
+import { portPressure, type PortPressure, type PortPressureResult } from '../port-pressure.js';
 import { TCP_STATES } from '../states.js';
 import { unixListenQueues, unixListenersByName } from '../unix-queues.js';
-import { invalid } from '../validate.js';
+import { checkString, invalid } from '../validate.js';
 import { checkMetricsReadOptions, type MetricsReadOptions } from './read-options.js';
 import { readSocketFigures, type SocketFigures } from './socket-figures.js';
 import { readTcpCounters, type TcpCounters } from './tcp-counters.js';
@@ -27,14 +29,34 @@ export interface SockscopeMetricsOptions extends MetricsReadOptions {
    * read by a third collector, `unix`. @default false
    */
   unix?: boolean;
+  /**
+   * Export the sockets on these local ports per state (`<prefix>tcp_port_connections{port,state}`):
+   * an allowlist, so at most 11 series a port. @default none
+   */
+  ports?: number[];
+  /**
+   * Export the K remote prefixes (/24, /64) holding the most ESTABLISHED connections
+   * (`<prefix>tcp_remote_prefix_connections{prefix}`) plus one `prefix="other"` series: K + 1
+   * series, read by a collector of their own, `prefixes`. @default 0 (none)
+   */
+  topRemotePrefixes?: number;
+  /**
+   * Export the K destinations holding the most ephemeral ports (`<prefix>tcp_ephemeral_port_used`
+   * and `_use_ratio`, labelled by local_address, remote_address and remote_port) and the usable
+   * range (`<prefix>tcp_ephemeral_ports_usable`): 2K + 1 series, read by a collector of their own,
+   * `ports`. @default 0 (none)
+   */
+  topPortPressure?: number;
+  /** Where portPressure reads the port range sysctls. @default '/proc/sys' */
+  sysRoot?: string;
   /** Called with every failed read (besides the `scrape_collector_success` metric). @default none */
   onError?: (error: Error, collector: Collector) => void;
 }
 
 /** The reads behind the metrics, as the `collector` label of the scrape metrics names them. */
-export type Collector = 'sockets' | 'netstat' | 'unix';
+export type Collector = 'sockets' | 'netstat' | 'unix' | 'prefixes' | 'ports';
 
-const EXTRA_OPTIONS = ['prefix', 'maxListeners', 'onError', 'unix'] as const;
+const EXTRA_OPTIONS = ['prefix', 'maxListeners', 'onError', 'unix', 'ports', 'topRemotePrefixes', 'topPortPressure', 'sysRoot'] as const;
 const METRIC_NAME_PREFIX = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
 /** The kernel counters, named as node_exporter's netstat collector names them (plus `_total`). */
@@ -116,7 +138,18 @@ function checkOptions(options: unknown) {
   }
   if (o.onError !== undefined && typeof o.onError !== 'function') throw invalid(TypeError, 'a function', 'onError', o.onError);
   if (o.unix !== undefined && typeof o.unix !== 'boolean') throw invalid(TypeError, 'a boolean', 'unix', o.unix);
-  return { read, prefix, maxListeners, onError: o.onError, unix: o.unix === true };
+  const topK = (name: 'topRemotePrefixes' | 'topPortPressure') => {
+    const v = o[name] ?? 0;
+    if (typeof v !== 'number') throw invalid(TypeError, 'a number', name, v);
+    if (!Number.isInteger(v) || v < 0 || v > 1000) throw invalid(RangeError, 'an integer from 0 to 1000', name, v);
+    return v;
+  };
+  if (o.sysRoot !== undefined) checkString(o.sysRoot, 'sysRoot');
+  const figures = { ...read, ...(o.ports !== undefined && { ports: o.ports }) };
+  return {
+    read, figures, prefix, maxListeners, onError: o.onError, unix: o.unix === true,
+    topRemotePrefixes: topK('topRemotePrefixes'), topPortPressure: topK('topPortPressure'), sysRoot: o.sysRoot,
+  };
 }
 
 /**
@@ -125,8 +158,9 @@ function checkOptions(options: unknown) {
  * Never one series per connection: per state, and per listener up to `maxListeners`.
  */
 export function registerSockscopeMetrics(registry: Registry, options?: SockscopeMetricsOptions): void {
-  const { read, prefix, maxListeners, onError, unix: withUnix } = checkOptions(options);
-  const sockets = perScrape(() => readSocketFigures(read), 'sockets', onError);
+  const o = checkOptions(options);
+  const { read, prefix, maxListeners, onError, unix: withUnix } = o;
+  const sockets = perScrape(() => readSocketFigures(o.figures), 'sockets', onError);
   const netstat = perScrape(() => readTcpCounters(read), 'netstat', onError);
   const unix = perScrape(() => unixListenQueues(read), 'unix', onError);
   const registers = [registry];
@@ -152,6 +186,12 @@ export function registerSockscopeMetrics(registry: Registry, options?: Sockscope
     });
   listenerGauge('tcp_listener_accept_queue', 'Connections waiting for accept() on a TCP listener (ss -lt Recv-Q).', (l) => l.acceptQueue);
   listenerGauge('tcp_listener_backlog', 'The listen() backlog of a TCP listener (ss -lt Send-Q); absent when read from /proc.', (l) => l.backlog);
+  listenerGauge('tcp_listener_drops', 'Packets the kernel dropped for a TCP listener since it was created, accept-queue overflows included (sk_drops, ss -tlm d); absent when read from /proc.', (l) => l.drops);
+  if (o.figures.ports?.length) {
+    socketGauge('tcp_port_connections', 'TCP sockets on an allowlisted local port, per state.', ['port', 'state'], (g, f) => {
+      for (const p of f.portStates) g.set({ port: String(p.port), state: p.state.toLowerCase() }, p.count);
+    });
+  }
   socketGauge('tcp_listeners_omitted', `TCP listeners beyond maxListeners (${maxListeners}), left without series.`, [], (g, f) =>
     g.set(Math.max(0, f.listeners.length - maxListeners)),
   );
@@ -170,9 +210,20 @@ export function registerSockscopeMetrics(registry: Registry, options?: Sockscope
   }
 
   if (withUnix) registerUnixListenerGauges(prefix, maxListeners, registers, unix);
+  const prefixes = perScrape(() => countBy({ ...read, by: 'remotePrefix', states: ['ESTABLISHED'], top: o.topRemotePrefixes }), 'prefixes', onError);
+  if (o.topRemotePrefixes) registerPrefixGauges(prefix, registers, prefixes);
+  const ports = perScrape(() => portPressure({ ...portRead(read), sysRoot: o.sysRoot, top: o.topPortPressure }), 'ports', onError);
+  if (o.topPortPressure) registerPortPressureGauges(prefix, registers, ports);
 
-  const outcomes = () =>
-    Promise.all([sockets(), netstat(), withUnix ? unix() : undefined]).then(([s, n, u]) => ({ sockets: s, netstat: n, ...(u && { unix: u }) }));
+  // The collectors in use, in this order in the scrape metrics; all read at once.
+  const collectors: [Collector, () => Promise<Outcome<unknown>>][] = [['sockets', sockets], ['netstat', netstat]];
+  if (withUnix) collectors.push(['unix', unix]);
+  if (o.topRemotePrefixes) collectors.push(['prefixes', prefixes]);
+  if (o.topPortPressure) collectors.push(['ports', ports]);
+  const outcomes = async () => {
+    const done = await Promise.all(collectors.map(([, read]) => read()));
+    return Object.fromEntries(collectors.map(([name], i) => [name, done[i]!]));
+  };
   new Gauge({
     name: `${prefix}scrape_collector_success`,
     help: 'Whether a sockscope read succeeded in this scrape (1) or failed (0), as node_exporter\'s node_scrape_collector_success.',
@@ -191,6 +242,37 @@ export function registerSockscopeMetrics(registry: Registry, options?: Sockscope
       for (const [collector, o] of Object.entries(await outcomes())) this.set({ collector }, o.seconds);
     },
   });
+}
+
+/** The read options portPressure takes: all but the local port, which the range decides. */
+function portRead(read: MetricsReadOptions): Omit<MetricsReadOptions, 'localPort'> {
+  const { localPort: _range, ...rest } = read;
+  return rest;
+}
+
+/** The top remote prefixes of ESTABLISHED connections, and the rest as `prefix="other"`. */
+function registerPrefixGauges(prefix: string, registers: Registry[], read: () => Promise<Outcome<CountByResult>>): void {
+  gaugeOver(read, prefix, registers)(
+    'tcp_remote_prefix_connections',
+    'ESTABLISHED TCP connections per remote /24 (IPv6 /64), the topRemotePrefixes largest, the rest as prefix="other".',
+    ['prefix'],
+    (g, groups) => {
+      for (const group of groups) g.set({ prefix: 'other' in group ? 'other' : group.remotePrefix! }, group.count);
+    },
+  );
+}
+
+/** The destinations holding the most ephemeral ports, and the usable range's size. */
+function registerPortPressureGauges(prefix: string, registers: Registry[], read: () => Promise<Outcome<PortPressureResult>>): void {
+  const gauge = gaugeOver(read, prefix, registers);
+  const labels = ['local_address', 'remote_address', 'remote_port'];
+  const perDestination = (name: string, help: string, value: (p: PortPressure) => number) =>
+    gauge(name, help, labels, (g, rows) => {
+      for (const p of rows) g.set({ local_address: p.localAddress, remote_address: p.remoteAddress, remote_port: String(p.remotePort) }, value(p));
+    });
+  perDestination('tcp_ephemeral_port_used', 'Sockets holding an ephemeral port toward one destination, TIME_WAIT included (the topPortPressure most).', (p) => p.used);
+  perDestination('tcp_ephemeral_port_use_ratio', 'Share of the usable ephemeral port range held toward one destination (the topPortPressure most).', (p) => p.fraction);
+  gauge('tcp_ephemeral_ports_usable', 'Ports of net.ipv4.ip_local_port_range less ip_local_reserved_ports.', [], (g, rows) => g.set(rows.rangeSize));
 }
 
 /**
