@@ -50,6 +50,16 @@ bool parse_count(const char* f, size_t len, uint64_t& out) {
   return out = v, true;
 }
 
+// Reads a small counter file (snmp is about 1.5 KiB, sockstat 200 bytes) and parses one value
+// from it; a file without the field reads as EBADMSG.
+Error read_counter(const std::string& path, bool (*parse)(const char*, size_t, uint64_t&), const char* field,
+                   uint64_t& out) {
+  std::string text;
+  if (Error e = read_whole_file(path, text, 64 << 10)) return e;
+  if (parse(text.data(), text.size(), out)) return {};
+  return Error{EBADMSG, "EBADMSG", "read", path + ": no " + field + " field"};
+}
+
 }  // namespace
 
 namespace estab {
@@ -72,10 +82,7 @@ bool parse_curr_estab(const char* text, size_t len, uint64_t& out) {
 }
 
 Error read_curr_estab(const std::string& path, uint64_t& out) {
-  std::string text;
-  if (Error e = read_whole_file(path, text, 64 << 10)) return e;  // /proc/net/snmp is about 1.5 KiB
-  if (parse_curr_estab(text.data(), text.size(), out)) return {};
-  return Error{EBADMSG, "EBADMSG", "read", path + ": no Tcp CurrEstab field"};
+  return read_counter(path, parse_curr_estab, "Tcp CurrEstab", out);
 }
 
 Meaning meaning_of_release(const char* release) {
@@ -134,10 +141,7 @@ bool parse_sockstat_tw(const char* text, size_t len, uint64_t& out) {
 }
 
 Error read_sockstat_tw(const std::string& path, uint64_t& out) {
-  std::string text;
-  if (Error e = read_whole_file(path, text, 64 << 10)) return e;  // /proc/net/sockstat is about 200 bytes
-  if (parse_sockstat_tw(text.data(), text.size(), out)) return {};
-  return Error{EBADMSG, "EBADMSG", "read", path + ": no TCP tw field"};
+  return read_counter(path, parse_sockstat_tw, "TCP tw", out);
 }
 
 bool Trust::use_counter() {

@@ -229,34 +229,37 @@ bool CookieSet::insert(uint64_t cookie) {
   }
 }
 
-void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs, StateCounts& out,
-                  MergeScratch& scratch) {
-  out.fill(0);
-  size_t k = counts.size(), seen_rows = 0;
+namespace {
+
+// Calls taken_back(p, r) for each row r of partition p whose cookie an earlier partition had.
+template <class F>
+void for_each_double(const std::vector<CookieLog>& logs, MergeScratch& scratch, F&& taken_back) {
+  size_t k = logs.size(), seen_rows = 0;
   for (size_t p = 0; p + 1 < k; ++p) seen_rows += logs[p].cookie.size();
   CookieSet seen(seen_rows, scratch.cookie_slots);
   if (scratch.keep.empty()) scratch.keep.emplace_back();
   std::vector<uint8_t>& keep = scratch.keep[0];
   for (size_t p = 0; p < k; ++p) {
-    for (size_t s = 0; s < out.size(); ++s) out[s] += counts[p][s];
     if (keep_unseen(logs[p].cookie, p, k, seen, keep) == keep.size()) continue;
-    for (size_t r = 0; r < keep.size(); ++r) out[logs[p].state[r]] -= !keep[r];
+    for (size_t r = 0; r < keep.size(); ++r)
+      if (!keep[r]) taken_back(p, r);
   }
+}
+
+}  // namespace
+
+void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs, StateCounts& out,
+                  MergeScratch& scratch) {
+  out.fill(0);
+  for (const StateCounts& c : counts)
+    for (size_t s = 0; s < out.size(); ++s) out[s] += c[s];
+  for_each_double(logs, scratch, [&](size_t p, size_t r) { --out[logs[p].state[r]]; });
 }
 
 void merge_groups(std::vector<aggregate::GroupCounter>& parts, const std::vector<CookieLog>& logs,
                   aggregate::GroupCounter& out, MergeScratch& scratch) {
-  size_t k = parts.size(), seen_rows = 0;
-  for (size_t p = 0; p + 1 < k; ++p) seen_rows += logs[p].cookie.size();
-  CookieSet seen(seen_rows, scratch.cookie_slots);
-  if (scratch.keep.empty()) scratch.keep.emplace_back();
-  std::vector<uint8_t>& keep = scratch.keep[0];
-  for (size_t p = 0; p < k; ++p) {
-    if (keep_unseen(logs[p].cookie, p, k, seen, keep) != keep.size())
-      for (size_t r = 0; r < keep.size(); ++r)
-        if (!keep[r]) parts[p].take_back(logs[p].group[r]);
-    out.merge(parts[p]);
-  }
+  for_each_double(logs, scratch, [&](size_t p, size_t r) { parts[p].take_back(logs[p].group[r]); });
+  for (const aggregate::GroupCounter& part : parts) out.merge(part);
 }
 
 void run_in_turn(size_t n, const std::function<void(size_t)>& task) {
