@@ -5,28 +5,18 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 import { TCP_STATES } from '../states.js';
 import { invalid } from '../validate.js';
-import { checkMetricsReadOptions, type MetricsReadOptions } from './read-options.js';
+import { checkCollectorOptions, timedRead, type Collector, type CollectorOptions, type Outcome } from './collect.js';
 import { readSocketFigures, type SocketFigures } from './socket-figures.js';
 import { readTcpCounters, type TcpCounters } from './tcp-counters.js';
 
+export type { Collector } from './collect.js';
+
 /** Options of registerSockscopeMetrics: where to read (as every read), and how to name and bound the series. */
-export interface SockscopeMetricsOptions extends MetricsReadOptions {
+export interface SockscopeMetricsOptions extends CollectorOptions {
   /** Put before every metric name. @default 'sockscope_' */
   prefix?: string;
-  /**
-   * At most this many listeners get series (the lowest ports first); the others are counted in
-   * `<prefix>tcp_listeners_omitted`. Bounds the cardinality on a host with many listeners.
-   * @default 100
-   */
-  maxListeners?: number;
-  /** Called with every failed read (besides the `scrape_collector_success` metric). @default none */
-  onError?: (error: Error, collector: Collector) => void;
 }
 
-/** The reads behind the metrics, as the `collector` label of the scrape metrics names them. */
-export type Collector = 'sockets' | 'netstat';
-
-const EXTRA_OPTIONS = ['prefix', 'maxListeners', 'onError'] as const;
 const METRIC_NAME_PREFIX = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
 /** The kernel counters, named as node_exporter's netstat collector names them (plus `_total`). */
@@ -47,8 +37,6 @@ const COUNTERS: Record<keyof TcpCounters, { name: string; help: string }> = {
   OutRsts: { name: 'netstat_Tcp_OutRsts_total', help: 'TCP segments sent with RST set (Tcp OutRsts).' },
 };
 
-type Outcome<T> = { value: T; error?: undefined; seconds: number } | { value?: undefined; error: Error; seconds: number };
-
 /**
  * One read per scrape, whatever the number of metrics it feeds: prom-client's Registry calls every
  * metric's collect() at once (Promise.all), so they all find the read already in flight; it is
@@ -56,21 +44,10 @@ type Outcome<T> = { value: T; error?: undefined; seconds: number } | { value?: u
  */
 function perScrape<T>(read: () => Promise<T>, collector: Collector, onError?: SockscopeMetricsOptions['onError']) {
   let inFlight: Promise<Outcome<T>> | undefined;
-  const timed = async (): Promise<Outcome<T>> => {
-    const start = performance.now();
-    const seconds = () => (performance.now() - start) / 1000;
-    try {
-      const value = await read();
-      return { value, seconds: seconds() };
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      onError?.(error, collector);
-      return { error, seconds: seconds() };
-    } finally {
+  return () =>
+    (inFlight ??= timedRead(read, collector, onError).finally(() => {
       inFlight = undefined;
-    }
-  };
-  return () => (inFlight ??= timed());
+    }));
 }
 
 /** Empties a metric for this scrape; `remove({})` drops the sample an unlabelled metric keeps after reset(). */
@@ -80,18 +57,11 @@ function clear(metric: Gauge | Counter): void {
 }
 
 function checkOptions(options: unknown) {
-  const read = checkMetricsReadOptions(options, 'registerSockscopeMetrics', EXTRA_OPTIONS);
-  const o = (options ?? {}) as SockscopeMetricsOptions;
-  const prefix = o.prefix ?? 'sockscope_';
+  const checked = checkCollectorOptions(options, 'registerSockscopeMetrics', ['prefix']);
+  const prefix = (options as SockscopeMetricsOptions | undefined)?.prefix ?? 'sockscope_';
   if (typeof prefix !== 'string') throw invalid(TypeError, 'a string', 'prefix', prefix);
   if (!METRIC_NAME_PREFIX.test(prefix)) throw invalid(RangeError, 'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', 'prefix', prefix);
-  const maxListeners = o.maxListeners ?? 100;
-  if (typeof maxListeners !== 'number') throw invalid(TypeError, 'a number', 'maxListeners', maxListeners);
-  if (!Number.isInteger(maxListeners) || maxListeners < 0) {
-    throw invalid(RangeError, 'a non-negative integer', 'maxListeners', maxListeners);
-  }
-  if (o.onError !== undefined && typeof o.onError !== 'function') throw invalid(TypeError, 'a function', 'onError', o.onError);
-  return { read, prefix, maxListeners, onError: o.onError };
+  return { ...checked, prefix };
 }
 
 /**
