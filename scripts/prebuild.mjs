@@ -5,7 +5,8 @@
 // (installed by need-tools.sh as root). Each architecture builds in its own build-prebuild/<arch>/,
 // so build/Release, the binary the tests load, is left alone.
 // `--check` builds nothing: it fails unless every architecture's prebuild is present (prepublishOnly).
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+// `--if-stale` builds only the prebuilds older than a native source or binding.gyp (for the tests).
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 
 import { ROOT, run } from './common.mjs';
@@ -60,8 +61,18 @@ function prebuild(arch) {
   console.log(`prebuild: ${path.relative(ROOT, prebuildFile(arch))}`);
 }
 
+/** Whether the prebuild is missing or older than binding.gyp or a file under native/. */
+function stale(arch) {
+  if (!existsSync(prebuildFile(arch))) return true;
+  const built = statSync(prebuildFile(arch)).mtimeMs;
+  const sources = readdirSync(path.join(ROOT, 'native'), { recursive: true }).map((f) => path.join(ROOT, 'native', f));
+  return [path.join(ROOT, 'binding.gyp'), ...sources].some((f) => statSync(f).mtimeMs > built);
+}
+
+const FLAGS = ['--check', '--if-stale'];
 const check = process.argv.includes('--check');
-const asked = process.argv.slice(2).filter((a) => a !== '--check');
+const ifStale = process.argv.includes('--if-stale');
+const asked = process.argv.slice(2).filter((a) => !FLAGS.includes(a));
 const unknown = asked.filter((a) => !(a in ARCHES));
 if (unknown.length) throw new RangeError(`unknown architecture ${unknown.join(', ')}: expected ${Object.keys(ARCHES).join(' or ')}`);
 const arches = asked.length ? asked : Object.keys(ARCHES);
@@ -72,5 +83,8 @@ if (check) {
     process.exit(1);
   }
 } else {
-  for (const arch of arches) prebuild(arch);
+  for (const arch of arches) {
+    if (ifStale && !stale(arch)) console.log(`prebuild: ${path.relative(ROOT, prebuildFile(arch))} is up to date`);
+    else prebuild(arch);
+  }
 }
