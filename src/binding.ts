@@ -37,7 +37,11 @@ export function binding(): NativeBinding {
       tried = `${file}: ${(err as Error).message.split('\n')[0]}`;
     }
   } catch (err) {
-    tried = (err as Error).message.trim().split('\n').join('; ');
+    tried = (err as Error).message
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .join('; ');
   }
   throw new Error(
     [
