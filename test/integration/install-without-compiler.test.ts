@@ -26,7 +26,9 @@ describe.skipIf(process.arch !== 'x64')('install without a compiler', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'sockscope-install-'));
   const bin = path.join(tmp, 'bin');
   const app = path.join(tmp, 'app');
-  const env = { ...process.env, PATH: bin, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+  // Without SOCKSCOPE_BINDING, which test:cmake and test:asan set: the installed package must find its own.
+  const { SOCKSCOPE_BINDING: _override, ...inherited } = process.env;
+  const env = { ...inherited, PATH: bin, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
   const inApp = (cmd: string, args: string[]) =>
     spawnSync(cmd, args, { cwd: app, env, encoding: 'utf8', timeout: 60_000 });
   let server: net.Server;

@@ -10,7 +10,8 @@ import { ROOT } from '../helpers/netns.js';
 function loadError(env: Record<string, string>): string {
   const mapped = `[...new Set(require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').map((l) => l.split(/\\s+/)[5]).filter((f) => f?.endsWith('.node')))].join(' ')`;
   const script = `import(${JSON.stringify(path.join(ROOT, 'dist/binding.js'))}).then((m) => m.binding()).then(() => console.log(${mapped}), (e) => console.log(e.message));`;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const { SOCKSCOPE_BINDING: _override, ...inherited } = process.env; // set by test:cmake and test:asan
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...inherited, ...env } });
   return r.stdout.trimEnd();
 }
 
