@@ -4,6 +4,8 @@
 #   clang     clang++ and cmake, and clang's sanitizer and libFuzzer runtimes, which Debian 12
 #             packages apart (libclang-rt-N-dev for clang's version N)
 #   valgrind  valgrind
+#   aarch64-linux-gnu-g++  the arm64 cross compiler (g++-aarch64-linux-gnu), for prebuilds
+#   qemu-aarch64  the arm64 emulator (qemu-user), to run an arm64 prebuild
 set -eu
 runtime="libclang_rt.fuzzer-$(uname -m).a"
 ready() {
@@ -27,6 +29,8 @@ for tool in "$@"; do
   case "$tool" in
     clang) apt cmake clang
       ready clang || apt "libclang-rt-$(clang++ -dumpversion | cut -d. -f1)-dev" ;;
+    aarch64-linux-gnu-g++) apt g++-aarch64-linux-gnu ;;
+    qemu-aarch64) apt qemu-user ;;
     *) apt "$tool" ;;
   esac
   ready "$tool"

@@ -8,21 +8,15 @@ import { portPressure, type PortPressure, type PortPressureResult } from '../por
 import { TCP_STATES } from '../states.js';
 import { unixListenQueues, unixListenersByName } from '../unix-queues.js';
 import { checkString, invalid } from '../validate.js';
-import { checkMetricsReadOptions, type MetricsReadOptions } from './read-options.js';
+import { checkCollectorOptions, timedRead, type Collector, type CollectorOptions, type Outcome } from './collect.js';
+import type { MetricsReadOptions } from './read-options.js';
 import { readSocketFigures, type SocketFigures } from './socket-figures.js';
 import { readTcpCounters, type TcpCounters } from './tcp-counters.js';
 
 /** Options of registerSockscopeMetrics: where to read (as every read), and how to name and bound the series. */
-export interface SockscopeMetricsOptions extends MetricsReadOptions {
+export interface SockscopeMetricsOptions extends CollectorOptions {
   /** Put before every metric name. @default 'sockscope_' */
   prefix?: string;
-  /**
-   * At most this many listeners get series (the lowest ports first); the others are counted in
-   * `<prefix>tcp_listeners_omitted`. Bounds the cardinality on a host with many listeners. UNIX
-   * listeners are bounded alike (by path, in order; `<prefix>unix_listeners_omitted`).
-   * @default 100
-   */
-  maxListeners?: number;
   /**
    * Also export each UNIX listener's accept queue and backlog (`<prefix>unix_listener_accept_queue`
    * and `_backlog`, labelled by `path`: one series each per listener, bounded by `maxListeners`),
@@ -49,14 +43,11 @@ export interface SockscopeMetricsOptions extends MetricsReadOptions {
   topPortPressure?: number;
   /** Where portPressure reads the port range sysctls. @default '/proc/sys' */
   sysRoot?: string;
-  /** Called with every failed read (besides the `scrape_collector_success` metric). @default none */
-  onError?: (error: Error, collector: Collector) => void;
 }
 
-/** The reads behind the metrics, as the `collector` label of the scrape metrics names them. */
-export type Collector = 'sockets' | 'netstat' | 'unix' | 'prefixes' | 'ports';
+export type { Collector } from './collect.js';
 
-const EXTRA_OPTIONS = ['prefix', 'maxListeners', 'onError', 'unix', 'ports', 'topRemotePrefixes', 'topPortPressure', 'sysRoot'] as const;
+const EXTRA_OPTIONS = ['prefix', 'unix', 'ports', 'topRemotePrefixes', 'topPortPressure', 'sysRoot'] as const;
 const METRIC_NAME_PREFIX = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
 /** The kernel counters, named as node_exporter's netstat collector names them (plus `_total`). */
@@ -77,7 +68,6 @@ const COUNTERS: Record<keyof TcpCounters, { name: string; help: string }> = {
   OutRsts: { name: 'netstat_Tcp_OutRsts_total', help: 'TCP segments sent with RST set (Tcp OutRsts).' },
 };
 
-type Outcome<T> = { value: T; error?: undefined; seconds: number } | { value?: undefined; error: Error; seconds: number };
 
 /**
  * One read per scrape, whatever the number of metrics it feeds: prom-client's Registry calls every
@@ -86,21 +76,10 @@ type Outcome<T> = { value: T; error?: undefined; seconds: number } | { value?: u
  */
 function perScrape<T>(read: () => Promise<T>, collector: Collector, onError?: SockscopeMetricsOptions['onError']) {
   let inFlight: Promise<Outcome<T>> | undefined;
-  const timed = async (): Promise<Outcome<T>> => {
-    const start = performance.now();
-    const seconds = () => (performance.now() - start) / 1000;
-    try {
-      const value = await read();
-      return { value, seconds: seconds() };
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      onError?.(error, collector);
-      return { error, seconds: seconds() };
-    } finally {
+  return () =>
+    (inFlight ??= timedRead(read, collector, onError).finally(() => {
       inFlight = undefined;
-    }
-  };
-  return () => (inFlight ??= timed());
+    }));
 }
 
 /** Makes gauges over one per-scrape read: each set from the read's value, empty when the read failed. */
@@ -126,17 +105,11 @@ function clear(metric: Gauge | Counter): void {
 }
 
 function checkOptions(options: unknown) {
-  const read = checkMetricsReadOptions(options, 'registerSockscopeMetrics', EXTRA_OPTIONS);
+  const { read, maxListeners, onError } = checkCollectorOptions(options, 'registerSockscopeMetrics', EXTRA_OPTIONS);
   const o = (options ?? {}) as SockscopeMetricsOptions;
   const prefix = o.prefix ?? 'sockscope_';
   if (typeof prefix !== 'string') throw invalid(TypeError, 'a string', 'prefix', prefix);
   if (!METRIC_NAME_PREFIX.test(prefix)) throw invalid(RangeError, 'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', 'prefix', prefix);
-  const maxListeners = o.maxListeners ?? 100;
-  if (typeof maxListeners !== 'number') throw invalid(TypeError, 'a number', 'maxListeners', maxListeners);
-  if (!Number.isInteger(maxListeners) || maxListeners < 0) {
-    throw invalid(RangeError, 'a non-negative integer', 'maxListeners', maxListeners);
-  }
-  if (o.onError !== undefined && typeof o.onError !== 'function') throw invalid(TypeError, 'a function', 'onError', o.onError);
   if (o.unix !== undefined && typeof o.unix !== 'boolean') throw invalid(TypeError, 'a boolean', 'unix', o.unix);
   const topK = (name: 'topRemotePrefixes' | 'topPortPressure') => {
     const v = o[name] ?? 0;
@@ -147,7 +120,7 @@ function checkOptions(options: unknown) {
   if (o.sysRoot !== undefined) checkString(o.sysRoot, 'sysRoot');
   const figures = { ...read, ...(o.ports !== undefined && { ports: o.ports }) };
   return {
-    read, figures, prefix, maxListeners, onError: o.onError, unix: o.unix === true,
+    read, figures, prefix, maxListeners, onError, unix: o.unix === true,
     topRemotePrefixes: topK('topRemotePrefixes'), topPortPressure: topK('topPortPressure'), sysRoot: o.sysRoot,
   };
 }
