@@ -1,6 +1,7 @@
 // Every contender, in the order results list them. A contender is
-// { id, label, kind: 'floor'|'tool'|'js'|'npm'|'library', table?, prepare(ctx) } where prepare
-// returns { run, count } (timed by benchmark.js) or { measure } (timed by itself), or throws Skip.
+// { id, label, kind: 'floor'|'tool'|'js'|'npm'|'library', table?, maxN?, maxNReason?, prepare(ctx) }
+// where prepare returns { run, count } (timed by benchmark.js) or { measure } (timed by itself),
+// or throws Skip. Above maxN sockets a contender is skipped, with maxNReason.
 import bareRead from './bare-read.mjs';
 import floors from './c-floor.mjs';
 import netstat from './netstat.mjs';
