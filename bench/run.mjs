@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { CONTENDERS } from './contenders/index.mjs';
+import { CONTENDERS, SETS } from './contenders/index.mjs';
 import { buildFloor } from './floor/build.mjs';
 import { canUnshare, runInNewNamespace } from './lib/namespace.mjs';
 import { parseRounds, roundKey, sortRounds } from './lib/rounds.mjs';
@@ -41,9 +41,11 @@ const { values: opts } = parseArgs({
 });
 
 const log = (msg) => console.log(`[bench] ${msg}`);
-const ids = opts.only ? opts.only.split(',') : CONTENDERS.map((c) => c.id);
+// --only takes ids and names of SETS.
+const ids = opts.only ? opts.only.split(',').flatMap((id) => SETS[id] ?? [id]) : CONTENDERS.map((c) => c.id);
 const unknown = ids.filter((id) => !CONTENDERS.some((c) => c.id === id));
-if (unknown.length) throw new Error(`unknown contender(s) ${unknown.join(', ')}; known: ${CONTENDERS.map((c) => c.id).join(', ')}`);
+if (unknown.length)
+  throw new Error(`unknown contender(s) ${unknown.join(', ')}; known: ${[...Object.keys(SETS), ...CONTENDERS.map((c) => c.id)].join(', ')}`);
 
 // --quick trades samples for time: about a minute at N=10k.
 const ctx = opts.quick ? { reps: 21, maxTime: 1, minSamples: 8 } : { reps: 51, maxTime: 2, minSamples: 5 };

@@ -13,6 +13,25 @@ import sockscope from './sockscope.mjs';
 import ssSummary from './ss-summary.mjs';
 import ssTan from './ss-tan.mjs';
 
+/**
+ * Named sets for `--only`. scale: what must hold on the largest hosts (1M sockets): the C floor,
+ * the counts, the table, countBy, and each alternated with its reference; the tools people use
+ * today stop at 300k (large-n.mjs), and the rest adds little there that 300k did not show.
+ */
+export const SETS = {
+  scale: [
+    'floor',
+    'countStates-netlink',
+    'snapshot-netlink',
+    'countBy-remotePrefix',
+    'countBy-state-localPort',
+    'paired-countStates',
+    'paired-snapshot',
+    'paired-countBy-remotePrefix',
+    'paired-countBy-state-localPort',
+  ],
+};
+
 export const CONTENDERS = [...floors, bareRead, netstat, netstatPipeline, ssTan, ssSummary, procJs, ...npmPackages, ...sockscope, ...paired];
 
 export function contender(id) {

@@ -5,6 +5,7 @@ import * as vega from 'vega';
 import { compile } from 'vega-lite';
 
 import { forcedKs, pairedId } from '../contenders/paired.mjs';
+import { isDefaultMix } from '../lib/rounds.mjs';
 
 export const CHARTS = [
   {
@@ -23,6 +24,8 @@ export const CHARTS = [
       ['snapshot-proc', "sockscope snapshot({ source: 'proc' })"],
       ['listenQueues', 'sockscope listenQueues()'],
       ['watch', 'sockscope watch(), one sample'],
+      ['countBy-remotePrefix', 'sockscope countBy({ by: remotePrefix })'],
+      ['countBy-state-localPort', 'sockscope countBy({ by: [state, localPort] })'],
     ],
   },
   {
@@ -52,7 +55,8 @@ export const CHARTS = [
 /** One chart's SVG: its rows' medians over the rounds (N) of `results`. */
 export async function renderChart(results, chart) {
   const rows = typeof chart.rows === 'function' ? chart.rows(results) : chart.rows;
-  const values = results.rounds.flatMap((round) =>
+  // One line per method over N: the rounds of the default mix (another mix is a table of its own).
+  const values = results.rounds.filter(isDefaultMix).flatMap((round) =>
     rows
       .map(([id, method]) => [round.results[id], method])
       .filter(([r]) => r?.median !== undefined && (!chart.overPairedFloor || r.floorMedian))
