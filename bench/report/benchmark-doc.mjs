@@ -134,11 +134,14 @@ Why a LISTEN-only read and the event loop's busy time are the hardest to hold as
   2% IPv6, 2% FIN_WAIT2/CLOSE_WAIT, 1% LISTEN.
 - **The timing.** Every contender runs in a fresh Node process, timed by benchmark.js; for a
   spawned tool the spawn and the parse are timed together. The \`alternated\` rows run the call and
-  the C floor in turns in one process, so that their ratio is of one machine-minute: on a VM, two
-  rows measured one after the other can be 25% apart.
+  the C floor (for \`countBy\`, \`snapshot()\`) in turns in one process, so that their ratio is of
+  one machine-minute: on a VM, two rows measured one after the other can be 25% apart.
 - **The event loop.** For each async call the bench also measures the loop's busy time during one
   call and the longest late firing of a 1 ms timer ([latest.md](../bench/results/latest.md) has
   both).
+- **Memory.** For each library call, the growth of peak RSS during a fresh process's first call,
+  which counts the working memory a native aggregation frees before it returns: \`countBy\`'s
+  must not grow with N.
 
 Every row, ratio, cost fit and table measured: [bench/results/latest.md](../bench/results/latest.md).
 The partitioned dumps' ratios per K are charted in [design.md](design.md#partitioned-dumps).
