@@ -10,10 +10,12 @@ const fdsOf = (job: Record<string, number>) =>
   2 * (job.pairs4! + job.pairs6! + job.halfClosed!) + plan.serversFor(job).length + job.idleListeners!;
 
 describe('planFixture', () => {
-  it('makes the timewait mix at least half TIME_WAIT', () => {
-    const { expected } = plan.planFixture(100_000, 'timewait');
+  it('makes the timewait mix at least half TIME_WAIT, over a minute', () => {
+    const { expected, timeWaitRampMs } = plan.planFixture(100_000, 'timewait');
     expect(expected.TIME_WAIT).toBe(60_000);
     expect(expected.total).toBe(100_000);
+    expect(timeWaitRampMs).toBe(60_000);
+    expect(plan.planFixture(100_000).timeWaitRampMs).toBe(0);
   });
 
   it('spreads 1M sockets over children that each stay under the fd budget', () => {
