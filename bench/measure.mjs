@@ -1,8 +1,10 @@
 // Measures one contender in this fresh process (forked by run.mjs, run with --expose-gc) and
 // sends the result back over IPC:
 //   { id, median, p25, p75, samples (ms), reported, loopBusyMs?, loopBusyWorstMs?, maxBlockMs?,
-//     worstBlockMs?, idleBlockMs?, bytesPerSocket?, rssGrowthBytes? }
+//     worstBlockMs?, idleBlockMs?, bytesPerSocket?, rssGrowthBytes?, memory?, groups? }
 // or { id, skipped } / { id, error }.
+import { readFileSync, writeFileSync } from 'node:fs';
+
 import Benchmark from 'benchmark';
 
 import { contender } from './contenders/index.mjs';
@@ -36,23 +38,66 @@ function bench(name, run, isAsync, { maxTime, minSamples }) {
   });
 }
 
+/** This process's peak resident memory (VmHWM) in bytes. */
+const peakRss = () => Number(/^VmHWM:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+
+/** Starts the peak over from the current RSS (clear_refs 5); false where the kernel refuses. */
+function resetPeakRss() {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the first call costs in memory, its result held: the growth of external memory and of
+ * ArrayBuffers (a part of external) after a GC, of RSS, and of the peak RSS during the call,
+ * which counts what the call allocated and freed before it returned (a native aggregation's
+ * working memory) as well as what it returns.
+ */
+async function firstCallMemory(run) {
+  global.gc?.();
+  const before = process.memoryUsage();
+  const peakReset = resetPeakRss();
+  const peakBefore = peakReset ? before.rss : peakRss();
+  const pending = run(); // also the warm-up; its result is held while memory is read
+  const first = await pending;
+  const rssAfter = process.memoryUsage().rss;
+  const peakGrowth = Math.max(0, peakRss() - peakBefore);
+  global.gc?.();
+  const after = process.memoryUsage();
+  return {
+    pending,
+    first,
+    memory: {
+      externalBytes: after.external - before.external,
+      arrayBuffersBytes: after.arrayBuffers - before.arrayBuffers,
+      heapBytes: after.heapUsed - before.heapUsed,
+      rssGrowthBytes: rssAfter - before.rss,
+      peakRssGrowthBytes: peakGrowth,
+      peakFromReset: peakReset,
+    },
+  };
+}
+
 async function measure(id, ctx) {
   const c = contender(id);
   const prepared = await c.prepare(ctx);
   if (prepared.measure) return prepared.measure();
 
   const { run, count } = prepared;
-  global.gc?.();
-  const rssBefore = process.memoryUsage().rss;
-  const pending = run(); // also the warm-up; its result is held while RSS is read
+  const { pending, first, memory } = await firstCallMemory(run);
   const isAsync = typeof pending?.then === 'function';
-  const first = await pending;
-  const rssGrowthBytes = process.memoryUsage().rss - rssBefore;
   const reported = count(first);
   const extra = {};
+  if (c.kind === 'library') extra.memory = memory;
+  // A grouped count: how many groups it returned.
+  if (Array.isArray(first) && typeof first.total === 'number') extra.groups = first.length;
   if (c.table && reported > 0) {
     extra.bytesPerSocket = typedArrayBytes(first) / reported;
-    extra.rssGrowthBytes = rssGrowthBytes;
+    extra.rssGrowthBytes = memory.rssGrowthBytes;
   }
   const stats = await bench(c.label, run, isAsync, ctx);
   if (isAsync) {

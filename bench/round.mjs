@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import { CONTENDERS } from './contenders/index.mjs';
 import { startFixture } from './fixture/index.mjs';
+import { namedMix } from './fixture/plan.mjs';
 import { spawnText } from './contenders/spawn-text.mjs';
 import { buildFloor } from './floor/build.mjs';
 
@@ -45,16 +46,18 @@ function describe(r) {
 }
 
 /**
- * @param {{ n?: number, ids: string[], ctx: object, timeoutMs: number, log: Function }} options
- *   n: sockets for the fixture to make; absent = measure the table as it is (host mode)
+ * @param {{ n?: number, mix?: string, ids: string[], ctx: object, timeoutMs: number, log: Function }} options
+ *   n: sockets for the fixture to make; absent = measure the table as it is (host mode);
+ *   mix: the fixture's mix by name (fixture/plan.mjs MIXES)
  */
-export async function runRound({ n, ids, ctx, timeoutMs, log }) {
+export async function runRound({ n, mix = 'default', ids, ctx, timeoutMs, log }) {
   let fixture;
   const round = {};
   if (n !== undefined) {
-    log(`filling the namespace with ${n} sockets...`);
-    fixture = await startFixture({ n });
-    round.fixture = { expected: fixture.counts, children: fixture.children, fillMs: fixture.fillMs, memory: fixture.memory };
+    log(`filling the namespace with ${n} sockets (${mix} mix)...`);
+    fixture = await startFixture({ n, mix });
+    round.mix = mix;
+    round.fixture = { mix: namedMix(mix), expected: fixture.counts, children: fixture.children, fillMs: fixture.fillMs, memory: fixture.memory };
     log(`filled in ${(fixture.fillMs / 1000).toFixed(1)} s by ${fixture.children} processes; ` +
       `their RSS ${(fixture.memory.childrenRss / 2 ** 20).toFixed(0)} MiB, kernel slab +${(fixture.memory.kernelSlab / 2 ** 20).toFixed(0)} MiB`);
   }
@@ -64,7 +67,10 @@ export async function runRound({ n, ids, ctx, timeoutMs, log }) {
     log(`kernel holds: ${JSON.stringify(round.observed)}`);
     round.results = {};
     for (const c of CONTENDERS.filter((x) => ids.includes(x.id))) {
-      const r = await measureInChild(c.id, { ...ctx, n: round.n }, Math.min(timeoutMs, c.timeoutMs ?? Infinity));
+      // A contender too slow at this N is skipped with its reason, not started.
+      const r = c.maxN !== undefined && round.n > c.maxN
+        ? { skipped: `not run above ${c.maxN.toLocaleString('en-US')} sockets: ${c.maxNReason}` }
+        : await measureInChild(c.id, { ...ctx, n: round.n }, Math.min(timeoutMs, c.timeoutMs ?? Infinity));
       delete r.id;
       if (r.median !== undefined) r.nsPerSocket = (r.median * 1e6) / round.n;
       round.results[c.id] = { label: c.label, kind: c.kind, ...(c.reportsState && { reportsState: c.reportsState }), ...r };

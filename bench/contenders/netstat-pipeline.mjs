@@ -1,5 +1,6 @@
 // The classic one-liner for per-state counts, spawned through a shell and parsed.
 import { spawnText, sumCounts } from './spawn-text.mjs';
+import { toolLimit } from './large-n.mjs';
 
 const PIPELINE = "netstat -an | awk '/tcp/ {print $6}' | sort | uniq -c";
 
@@ -17,5 +18,6 @@ export default {
   id: 'netstat-pipeline',
   label: 'netstat | awk | sort | uniq -c',
   kind: 'tool',
+  ...toolLimit,
   prepare: () => ({ run: async () => parseUniqCounts(await spawnText('sh', ['-c', PIPELINE])), count: sumCounts }),
 };

@@ -1,5 +1,6 @@
 // `netstat -ant` spawned and parsed to rows: what a script that wants the table does today.
 import { spawnText } from './spawn-text.mjs';
+import { toolLimit } from './large-n.mjs';
 
 /** Rows of netstat's TCP lines: proto recv-q send-q local foreign state. */
 export function parseNetstat(text) {
@@ -16,5 +17,6 @@ export default {
   id: 'netstat',
   label: 'netstat -ant (spawn+parse)',
   kind: 'tool',
+  ...toolLimit,
   prepare: () => ({ run: async () => parseNetstat(await spawnText('netstat', ['-ant'])), count: (rows) => rows.length }),
 };

@@ -1,5 +1,6 @@
 // Pure JavaScript: read /proc/net/tcp and tcp6 whole and count the state column.
 import { readFileSync } from 'node:fs';
+import { toolLimit } from './large-n.mjs';
 
 const FILES = ['/proc/net/tcp', '/proc/net/tcp6'];
 const SPACE = 0x20;
@@ -27,6 +28,7 @@ export default {
   id: 'proc-js',
   label: 'readFileSync /proc/net/tcp{,6} + JS count',
   kind: 'js',
+  ...toolLimit,
   prepare: () => ({
     run: () => FILES.reduce((counts, f) => countProcStates(readFileSync(f), counts), new Array(13).fill(0)),
     count: (counts) => counts.reduce((a, b) => a + b, 0),

@@ -27,6 +27,12 @@ export function reported(result) {
   return undefined;
 }
 
+/** countBy's rows: the id's suffix and the keys (`countBy-${suffix}`, `paired-countBy-${suffix}`). */
+export const COUNT_BY = [
+  { suffix: 'remotePrefix', by: 'remotePrefix' },
+  { suffix: 'state-localPort', by: ['state', 'localPort'] },
+];
+
 // Each call: id, the exported function, its argument, async or sync.
 const CALLS = [
   ['countStates-netlink', 'countStates', { source: 'netlink' }, true],
@@ -37,6 +43,8 @@ const CALLS = [
   ['snapshot-proc', 'snapshot', { source: 'proc' }, true],
   ['snapshotSync-proc', 'snapshotSync', { source: 'proc' }, false],
   ['listenQueues', 'listenQueues', undefined, true],
+  // Groups counted in C++ as the dump is parsed: no table.
+  ...COUNT_BY.map(({ suffix, by }) => [`countBy-${suffix}`, 'countBy', { by }, true]),
   // Partitioned dumps (issue 9) at K = 1 (one combined dump), 2 and the core count, forced.
   ...partitionCalls('countStates'),
   ...partitionCalls('snapshot'),

@@ -1,5 +1,6 @@
 // `ss -tan` spawned and parsed to rows (ss reads netlink, but prints text for us to parse).
 import { spawnText } from './spawn-text.mjs';
+import { toolLimit } from './large-n.mjs';
 
 /** Rows of ss's output: state recv-q send-q local peer. */
 export function parseSs(text) {
@@ -17,5 +18,6 @@ export default {
   id: 'ss-tan',
   label: 'ss -tan (spawn+parse)',
   kind: 'tool',
+  ...toolLimit,
   prepare: () => ({ run: async () => parseSs(await spawnText('ss', ['-tan'])), count: (rows) => rows.length }),
 };

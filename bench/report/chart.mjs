@@ -5,6 +5,7 @@ import * as vega from 'vega';
 import { compile } from 'vega-lite';
 
 import { forcedKs, pairedId } from '../contenders/paired.mjs';
+import { isDefaultMix, mixOf } from '../lib/rounds.mjs';
 
 export const CHARTS = [
   {
@@ -23,6 +24,8 @@ export const CHARTS = [
       ['snapshot-proc', "sockscope snapshot({ source: 'proc' })"],
       ['listenQueues', 'sockscope listenQueues()'],
       ['watch', 'sockscope watch(), one sample'],
+      ['countBy-remotePrefix', 'sockscope countBy({ by: remotePrefix })'],
+      ['countBy-state-localPort', 'sockscope countBy({ by: [state, localPort] })'],
     ],
   },
   {
@@ -52,7 +55,10 @@ export const CHARTS = [
 /** One chart's SVG: its rows' medians over the rounds (N) of `results`. */
 export async function renderChart(results, chart) {
   const rows = typeof chart.rows === 'function' ? chart.rows(results) : chart.rows;
-  const values = results.rounds.flatMap((round) =>
+  // One line per method over N, of one mix: the default, or the run's only one (another mix at
+  // the same N is a table of its own).
+  const rounds = results.rounds.some(isDefaultMix) ? results.rounds.filter(isDefaultMix) : results.rounds.filter((r) => mixOf(r) === mixOf(results.rounds[0]));
+  const values = rounds.flatMap((round) =>
     rows
       .map(([id, method]) => [round.results[id], method])
       .filter(([r]) => r?.median !== undefined && (!chart.overPairedFloor || r.floorMedian))
@@ -64,7 +70,7 @@ export async function renderChart(results, chart) {
       })),
   );
   const ns = values.map((v) => v.n);
-  const fewestN = Math.min(...ns);
+  const fewestN = ns.length ? Math.min(...ns) : 1; // a chart of no rows still renders (empty)
   const x = { field: 'n', type: 'quantitative', title: 'sockets (N)', scale: { type: 'log', nice: false } };
   if (ns.length) x.scale.domain = [fewestN, Math.max(...ns)];
   const y = chart.overPairedFloor

@@ -1,10 +1,11 @@
 // Cost model per method over the rounds: time ≈ fixed + perSocket·N, by least squares.
+import { isDefaultMix } from '../lib/rounds.mjs';
 import { fitLine } from '../lib/stats.mjs';
 
-/** { id: { usPerSocket, fixedMs, points } } for every method timed at two or more N. */
+/** { id: { usPerSocket, fixedMs, points } } for every method timed at two or more N (default mix). */
 export function fitMethods(rounds) {
   const points = {};
-  for (const round of rounds)
+  for (const round of rounds.filter(isDefaultMix))
     for (const [id, r] of Object.entries(round.results))
       if (r.median !== undefined) (points[id] ??= []).push({ x: round.n, y: r.median });
   const fits = {};

@@ -1,8 +1,13 @@
 // latest.md: the results as tables a reviewer can read in a diff.
+import { COUNT_BY } from '../contenders/sockscope.mjs';
+import { mixOf, roundTitle } from '../lib/rounds.mjs';
 
 const fmtN = (n) => n.toLocaleString('en-US');
 const ms = (v) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const mib1 = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+/** A round's column heading: N, and the mix where it is not the default. */
+const column = (r) => `N=${roundTitle(r, fmtN)}`;
 
 // A `|` inside a cell (the netstat pipeline's label) would end the cell.
 export const row = (cells) => `| ${cells.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |`;
@@ -28,8 +33,68 @@ function cell(r) {
   return `${ms(r.median)} ms (${r.nsPerSocket.toFixed(0)} ns/s)`;
 }
 
+/** countBy beside the snapshot() it alternated with, its memory and the event loop, per round and key. */
+function countByTable(rounds) {
+  const lines = rounds.flatMap((r) =>
+    COUNT_BY.map(({ suffix, by }) => [r, [by].flat().join('+'), r.results[`countBy-${suffix}`], r.results[`paired-countBy-${suffix}`]]),
+  ).filter(([, , alone, paired]) => alone?.median !== undefined || paired?.median !== undefined);
+  if (lines.length === 0) return [];
+  return [
+    '## countBy beside snapshot()',
+    '',
+    'Alternated: countBy and snapshot() of the same table in turns in one process (medians). Alone: countBy in a ' +
+      'process of its own. Loop busy: the event loop\'s active time during one call, and its share of the call. ' +
+      'Peak: the growth of peak RSS during the first call (the C++ working memory included); external: what the ' +
+      'result holds outside the JS heap after a GC.',
+    '',
+    table(
+      ['N', 'by', 'groups', 'countBy alternated', 'snapshot() alternated', 'ratio', 'countBy alone', 'loop busy', 'peak', 'peak per socket', 'external'],
+      lines.map(([r, keys, alone, paired]) => {
+        const m = alone?.memory;
+        return [
+          roundTitle(r, fmtN),
+          keys,
+          alone?.groups ?? '',
+          paired?.median === undefined ? '' : `${ms(paired.median)} ms`,
+          paired?.snapshotMedian === undefined ? '' : `${ms(paired.snapshotMedian)} ms`,
+          paired?.snapshotMedian ? `${(paired.median / paired.snapshotMedian).toFixed(2)}×` : '',
+          alone?.median === undefined ? cell(alone) : `${ms(alone.median)} ms`,
+          alone?.loopBusyMs === undefined ? '' : `${ms(alone.loopBusyMs)} ms (${((alone.loopBusyMs / alone.median) * 100).toFixed(0)}%)`,
+          m ? mib1(m.peakRssGrowthBytes) : '',
+          m ? `${(m.peakRssGrowthBytes / r.n).toFixed(1)} B` : '',
+          m ? `${(m.externalBytes / 1024).toFixed(0)} KiB` : '',
+        ];
+      }),
+    ),
+    '',
+  ];
+}
+
+/** The first call's memory of every library row, per round: peak RSS growth, and per socket. */
+function callMemoryTable(rounds) {
+  const rows = methods(rounds).filter(([id]) => rounds.some((r) => r.results[id]?.memory));
+  if (rows.length === 0) return [];
+  return [
+    '## Memory of one call',
+    '',
+    'The growth of peak RSS during a fresh process\'s first call, its result held (per socket in brackets).',
+    '',
+    table(
+      ['method', ...rounds.map(column)],
+      rows.map(([id, label]) => [
+        label,
+        ...rounds.map((r) => {
+          const m = r.results[id]?.memory;
+          return m ? `${mib1(m.peakRssGrowthBytes)} (${(m.peakRssGrowthBytes / r.n).toFixed(0)} B)` : '';
+        }),
+      ]),
+    ),
+    '',
+  ];
+}
+
 function ratioTable(rounds, refId, refName) {
-  const head = ['method', ...rounds.map((r) => `N=${fmtN(r.n)}`)];
+  const head = ['method', ...rounds.map(column)];
   const rows = methods(rounds).map(([id, label]) => [
     label,
     ...rounds.map((round) => {
@@ -56,7 +121,7 @@ export function renderMarkdown(results) {
     '## Median wall time (ns per socket)',
     '',
     table(
-      ['method', ...rounds.map((r) => `N=${fmtN(r.n)}`)],
+      ['method', ...rounds.map(column)],
       methods(rounds).map(([id, label]) => [label, ...rounds.map((r) => cell(r.results[id]))]),
     ),
     '',
@@ -73,7 +138,7 @@ export function renderMarkdown(results) {
       'beside the same for an idle wait as long as the call.',
     '',
     table(
-      ['method', ...rounds.map((r) => `N=${fmtN(r.n)}`)],
+      ['method', ...rounds.map(column)],
       methods(rounds)
         .filter(([id]) => rounds.some((r) => r.results[id]?.loopBusyMs !== undefined))
         .map(([id, label]) => [
@@ -87,13 +152,15 @@ export function renderMarkdown(results) {
         ]),
     ),
     '',
+    ...countByTable(rounds),
+    ...callMemoryTable(rounds),
     '## Targets',
     '',
     table(
       ['target', 'N', 'value', 'result'],
       results.targets.map((t) => [
         t.text,
-        fmtN(t.n),
+        t.mix ? `${fmtN(t.n)} ${t.mix}` : fmtN(t.n),
         t.value === undefined ? '' : `${t.value.toFixed(2)}${t.unit}`,
         t.pass === null ? `n/a (${t.miss})` : t.pass ? 'pass' : `**FAIL**, ${t.miss}`,
       ]),
@@ -115,9 +182,10 @@ export function renderMarkdown(results) {
     '## Tables measured',
     '',
     table(
-      ['N', 'fill', 'fixture RSS', 'kernel slab', 'expected', 'kernel held', 'host TCP sockets'],
+      ['N', 'mix', 'fill', 'fixture RSS', 'kernel slab', 'expected', 'kernel held', 'host TCP sockets'],
       rounds.map((r) => [
         fmtN(r.n),
+        r.fixture ? mixOf(r) : '',
         r.fixture ? `${(r.fixture.fillMs / 1000).toFixed(1)} s (${r.fixture.children} procs)` : '',
         r.fixture ? mib(r.fixture.memory.childrenRss) : '',
         r.fixture ? mib(r.fixture.memory.kernelSlab) : '',
@@ -127,7 +195,7 @@ export function renderMarkdown(results) {
       ]),
     ),
   ];
-  const largest = rounds.reduce((a, b) => (b.n > a.n ? b : a));
+  const largest = rounds.reduce((a, b) => (b.n > a.n ? b : a)); // the first of the largest N: the default mix
   const tables = Object.values(largest.results).filter((r) => r.bytesPerSocket !== undefined);
   if (tables.length)
     out.push('', `## Library table memory at N=${fmtN(largest.n)}`, '', table(
@@ -139,13 +207,13 @@ export function renderMarkdown(results) {
   const off = rounds.flatMap((r) =>
     Object.values(r.results)
       .filter((x) => x.reported !== undefined && Math.abs(x.reported - held(r, x)) > 0.02 * held(r, x))
-      .map((x) => `- N=${fmtN(r.n)} ${x.label}: reported ${x.reported}, the kernel held ${held(r, x)}${x.reportsState ? ` ${x.reportsState}` : ''}`),
+      .map((x) => `- N=${roundTitle(r, fmtN)} ${x.label}: reported ${x.reported}, the kernel held ${held(r, x)}${x.reportsState ? ` ${x.reportsState}` : ''}`),
   );
   if (off.length) out.push('', '## Socket counts off by more than 2%', '', ...off);
   const notes = rounds.flatMap((r) =>
     Object.values(r.results)
       .filter((x) => x.skipped || x.error)
-      .map((x) => `- N=${fmtN(r.n)} ${x.label}: ${x.skipped ? `skipped, ${x.skipped}` : `error, ${x.error}`}`),
+      .map((x) => `- N=${roundTitle(r, fmtN)} ${x.label}: ${x.skipped ? `skipped, ${x.skipped}` : `error, ${x.error}`}`),
   );
   if (notes.length) out.push('', '## Skipped and failed', '', ...new Set(notes));
   return out.join('\n') + '\n';
