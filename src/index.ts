@@ -28,3 +28,7 @@ export { readTcpCounters } from './metrics/tcp-counters.js';
 export type { TcpCounters } from './metrics/tcp-counters.js';
 export type { MetricsReadOptions } from './metrics/read-options.js';
 export type { Netns } from './netns.js';
+export { events } from './events.js';
+export type { EventsOptions, CloseEvent, CloseEvents, EventsStatus } from './events.js';
+export { summarizeEvents } from './events-summary.js';
+export type { SummaryOptions, EventSummary, EventGroup } from './events-summary.js';

@@ -151,4 +151,27 @@ export interface NativeBinding {
   readAsync(req: NativeRequest): Promise<NativeTable>;
   count(req: NativeRequest): NativeCounts;
   countAsync(req: NativeRequest): Promise<NativeCounts>;
+  Events: new (req: NativeEventsRequest) => NativeEvents;
+}
+
+/** What the close-events handle takes (see src/events.ts). */
+export interface NativeEventsRequest {
+  tables: number;
+  states: number;
+  localPorts: number[];
+  remotePorts: number[];
+  receiveBuffer: number;
+  batchSize: number;
+}
+
+/** One batch of close events, or the end after close(). */
+export type NativeEventBatch =
+  | { closed: true }
+  | { closed: false; length: number; lost: number; overruns: number; filtered: number; columns: NativeColumns };
+
+/** The close-events handle: next() waits (a uv_poll on its socket) for a batch. */
+export interface NativeEvents {
+  receiveBuffer: number;
+  next(): Promise<NativeEventBatch>;
+  close(): void;
 }
