@@ -32,6 +32,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   port: { type: 'string' },
   host: { type: 'string' },
+  summary: { type: 'string' },
+  by: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 /** The flags as parsed: every option above, by its long name. */

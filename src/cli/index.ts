@@ -5,6 +5,7 @@ import { SockscopeError } from '../errors.js';
 import { parse, UsageError, type Command } from './args.js';
 import { counters } from './counters.js';
 import { doctor } from './doctor.js';
+import { events } from './events.js';
 import { list } from './list.js';
 import { overview } from './overview.js';
 import { queues } from './queues.js';
@@ -13,7 +14,7 @@ import { states } from './states.js';
 import { USAGE } from './usage.js';
 import { watch } from './watch.js';
 
-const COMMANDS: Record<string, Command> = { states, list, queues, watch, counters, serve, doctor };
+const COMMANDS: Record<string, Command> = { states, list, queues, watch, counters, serve, doctor, events };
 /** Commands that take one positional argument. */
 const WITH_ARGUMENT = ['watch', 'counters'];
 

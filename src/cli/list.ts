@@ -20,14 +20,14 @@ const SS_NAMES: Record<string, TcpState> = {
   'CLOSE-WAIT': 'CLOSE_WAIT', 'LAST-ACK': 'LAST_ACK', LISTENING: 'LISTEN',
 };
 
-function protocolsOf(f: Flags): Protocol[] {
+export function protocolsOf(f: Flags): Protocol[] {
   if (f.ipv4 && f.ipv6) throw new UsageError('-4 and -6 exclude each other');
   const bases = [...(f.tcp || !f.udp ? ['tcp'] : []), ...(f.udp ? ['udp'] : [])];
   return bases.flatMap((b) => (f.ipv4 ? [b] : f.ipv6 ? [`${b}6`] : [b, `${b}6`])) as Protocol[];
 }
 
 /** Accepts netstat's names and ss's, in any case: `time-wait` is TIME_WAIT. */
-function stateArg(name: string): TcpState {
+export function stateArg(name: string): TcpState {
   const upper = name.toUpperCase();
   const state = SS_NAMES[upper] ?? upper;
   if (!(TCP_STATES as readonly string[]).includes(state)) {

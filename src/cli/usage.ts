@@ -10,6 +10,8 @@ Commands:
             [--count N] [--json] (one JSON object a line)
   counters  [PATTERN] kernel counters named as nstat -az names them; PATTERN: a regex, any case   [--json]
   doctor    what the tables, counters and sysctls say is wrong   [--duration SECONDS] [--json]
+  events    sockets as the kernel destroys them, as ss -E, with their final tcp_info, until Ctrl-C
+            [-t] [-u] [-4|-6] [--state NAME] [--sport P] [--dport P] [--json] [--summary SECONDS [--by remote|port]]
   serve     Prometheus metrics on http://HOST:PORT/metrics (needs prom-client)   [--port N] [--host ADDR]
 
 Options:
@@ -35,4 +37,6 @@ Options:
   --duration SECONDS doctor: sample twice, SECONDS apart, to see counters grow
   --port N           serve: TCP port, 0 for any free one (default 9464)
   --host ADDR        serve: address to listen on (default 127.0.0.1)
+  --summary SECONDS  events: per SECONDS, closes, bytes, retransmits and rtt percentiles per group
+  --by remote|port   events --summary: group by remote /24 (IPv6 /64) or by local port (default remote)
   -h, --help         this text`;
