@@ -24,8 +24,8 @@ namespace sockscope::events {
 
 // The receive buffer asked for by default. The kernel doubles the figure for its own
 // bookkeeping, and caps SO_RCVBUF at net.core.rmem_max unless SO_RCVBUFFORCE (CAP_NET_ADMIN)
-// lifts the cap; the size obtained is reported. One event costs about 1.3 KiB of it.
-constexpr int kDefaultReceiveBuffer = 4 << 20;
+// lifts the cap; the size obtained is reported. One event costs about 1.2 KiB of it.
+constexpr int kDefaultReceiveBuffer = 16 << 20;
 // Events handed over at most per batch, by default.
 constexpr uint32_t kDefaultBatch = 1024;
 
