@@ -23,7 +23,7 @@ function eventRecord(e: CloseEvent) {
 const ms = (us: number) => (Number.isNaN(us) ? '-' : (us / 1000).toFixed(3));
 
 function summaryText(s: EventSummary): string {
-  const head = `${new Date(s.start).toISOString()}  ${s.groups.reduce((n, g) => n + g.closed, 0)} closed` + (s.lost ? `, ${s.lost} lost` : '');
+  const head = `${new Date(s.start).toTimeString().slice(0, 8)}  ${s.groups.reduce((n, g) => n + g.closed, 0)} closed` + (s.lost ? `, ${s.lost} lost` : '');
   if (s.groups.length === 0) return head;
   return `${head}\n${formatTable(s.groups, [
     { title: 'Group', value: (g) => g.key },
