@@ -381,7 +381,7 @@ class EventsHandle : public Napi::ObjectWrap<EventsHandle> {
     poll_ = new Poll{{}, fd, this};
     uv_poll_init(loop, &poll_->handle, fd);
     poll_->handle.data = poll_;
-    napi_add_env_cleanup_hook(env, &EventsHandle::OnEnvCleanup, this);
+    napi_add_async_cleanup_hook(env, &EventsHandle::OnEnvCleanup, this, &cleanup_);
     info.This().As<Napi::Object>().Set("receiveBuffer", granted);
   }
   ~EventsHandle() override { Release(); }
@@ -391,6 +391,7 @@ class EventsHandle : public Napi::ObjectWrap<EventsHandle> {
     uv_poll_t handle;
     int fd;
     EventsHandle* owner;  // null once the handle is released
+    napi_async_cleanup_hook_handle teardown = nullptr;  // the environment's, waiting for us
   };
 
   // next(): a promise of the next batch with at least one event or new losses, or of
@@ -462,17 +463,24 @@ class EventsHandle : public Napi::ObjectWrap<EventsHandle> {
     return out;
   }
 
-  static void OnEnvCleanup(void* self) { static_cast<EventsHandle*>(self)->Release(false); }
+  // The environment is going away (a Worker ends): close as close() does, and let it go on
+  // only once libuv has run our close callback, before the addon may be unloaded.
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* self) {
+    static_cast<EventsHandle*>(self)->Release(hook);
+  }
 
-  // Stops the poll and closes the fd (once libuv has let go of it); idempotent.
-  void Release(bool remove_hook = true) {
+  // Stops the poll and closes the fd (once libuv has let go of it); idempotent. `teardown` is
+  // the environment's cleanup hook when it calls, else ours is removed here.
+  void Release(napi_async_cleanup_hook_handle teardown = nullptr) {
     if (!poll_) return;
-    if (remove_hook) napi_remove_env_cleanup_hook(Env(), &EventsHandle::OnEnvCleanup, this);
+    if (!teardown) napi_remove_async_cleanup_hook(cleanup_);
     poll_->owner = nullptr;
+    poll_->teardown = teardown;
     // The fd outlives the poll: libuv must stop watching it before it is closed.
     uv_close(reinterpret_cast<uv_handle_t*>(&poll_->handle), [](uv_handle_t* h) {
       Poll* p = static_cast<Poll*>(h->data);
       close(p->fd);
+      if (p->teardown) napi_remove_async_cleanup_hook(p->teardown);
       delete p;
     });
     poll_ = nullptr;
@@ -483,6 +491,7 @@ class EventsHandle : public Napi::ObjectWrap<EventsHandle> {
   events::EventBatch batch_;
   uint64_t reported_lost_ = 0;
   Poll* poll_ = nullptr;
+  napi_async_cleanup_hook_handle cleanup_ = nullptr;
   std::unique_ptr<Napi::Promise::Deferred> pending_;
   Napi::AsyncContext context_{Env(), "sockscope.events"};
 };
