@@ -113,7 +113,8 @@ function toEvent(c: NativeColumns, i: number): CloseEvent {
     remoteAddress: formatAddress(c.remoteAddress, i, family),
     remotePort: c.remotePort[i]!,
     recvQ: c.recvQ[i]!,
-    sendQ: c.sendQ[i]!,
+    // A UDP socket's is sk_wmem_alloc - 1, taken after its last reference went: -1 as a u32.
+    sendQ: c.protocol[i] === 17 && c.sendQ[i] === 0xffffffff ? 0 : c.sendQ[i]!,
     uid: c.uid[i]!,
     inode: c.inode[i]!,
     retransmits: c.retransmits[i]!,

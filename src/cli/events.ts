@@ -56,7 +56,8 @@ export async function events(f: Flags): Promise<string> {
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   const stream = closeEvents({
-    protocols: protocolsOf(f),
+    // As ss -E: TCP and UDP unless -t or -u picks one.
+    protocols: protocolsOf(f.tcp || f.udp ? f : { ...f, tcp: true, udp: true }),
     ...(f.state && { states: f.state.map(stateArg) }),
     ...(localPort !== undefined && { localPort }),
     ...(remotePort !== undefined && { remotePort }),

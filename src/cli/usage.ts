@@ -10,7 +10,7 @@ Commands:
             [--count N] [--json] (one JSON object a line)
   counters  [PATTERN] kernel counters named as nstat -az names them; PATTERN: a regex, any case   [--json]
   doctor    what the tables, counters and sysctls say is wrong   [--duration SECONDS] [--json]
-  events    sockets as the kernel destroys them, as ss -E, with their final tcp_info, until Ctrl-C
+  events    sockets as the kernel destroys them, as ss -E (TCP and UDP), with their final tcp_info, until Ctrl-C
             [-t] [-u] [-4|-6] [--state NAME] [--sport P] [--dport P] [--json] [--summary SECONDS [--by remote|port]]
   serve     Prometheus metrics on http://HOST:PORT/metrics (needs prom-client)   [--port N] [--host ADDR]
 

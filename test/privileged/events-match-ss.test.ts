@@ -131,8 +131,10 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('stdbuf') || !has
       child.stderr.on('data', (d) => (err += d));
       await sleep(800); // node starts and joins
       const c = churn(10, 4);
+      const udpPort = Number(execFileSync('python3', ['-c', 'import socket; u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); print(u.getsockname()[1]); u.close()'], { encoding: 'utf8' }));
       const want = expected(c, 4);
       for (let i = 0; i < 50 && out.split('\n').filter((l) => l.includes(`:${c.port}`) || l.includes(`"localPort":${c.port}`)).length < want.length; i++) await sleep(100);
+      for (let i = 0; i < 50 && !out.includes(`"localPort":${udpPort},`); i++) await sleep(100);
       child.kill('SIGINT');
       const [code] = (await new Promise((r) => child.once('exit', (...a) => r(a)))) as [number | null];
       expect([code, err]).toEqual([0, '']);
@@ -140,6 +142,10 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('stdbuf') || !has
       const ours = rows.filter((r) => r.localPort === c.port || r.remotePort === c.port);
       expect(sorted(ours.map((r) => closed({ ...r, cookie: BigInt(`0x${r.cookie}`) })))).toEqual(sorted(want));
       expect(ours.every((r) => r.proto === 'tcp' && /^[0-9a-f]+$/.test(r.cookie))).toBe(true);
+      // UDP too without -t or -u, as ss -E; its final queues are 0 (the kernel's -1 send queue read as 0).
+      const udp = rows.filter((r) => r.proto === 'udp' && r.localPort === udpPort);
+      expect(udp.map(({ state, localAddress, remoteAddress, remotePort, recvQ, sendQ, info }) => ({ state, localAddress, remoteAddress, remotePort, recvQ, sendQ, info })))
+        .toEqual([{ state: 'UNCONN', localAddress: '127.0.0.1', remoteAddress: '0.0.0.0', remotePort: 0, recvQ: 0, sendQ: 0, info: undefined }]);
     });
 
     it('keeps only the ports and states asked for, before JS sees them', async () => {
