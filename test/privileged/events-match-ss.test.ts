@@ -2,7 +2,7 @@
 // suite's private namespace; AbortSignal and return() close the socket; a tiny receive buffer
 // loses events and counts every one.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -187,6 +187,16 @@ describe.skipIf(!HAS_NETNS || !hasCommand('ss') || !hasCommand('stdbuf') || !has
       expect(await aborted[Symbol.asyncIterator]().next()).toEqual({ value: undefined, done: true });
       await sleep(20);
       expect(openFds()).toBe(before);
+    });
+
+    it.skipIf(!hasCommand('setpriv'))('joins without any privilege, as the kernel allows, its buffer capped at rmem_max', () => {
+      const script = `const { events } = await import('sockscope'); const s = events(); console.log(JSON.stringify({ receiveBuffer: s.receiveBuffer })); s.close();`;
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '--input-type=module', '-e', script], {
+        cwd: ROOT, encoding: 'utf8', timeout: 20_000,
+      });
+      expect(r.stderr).toBe('');
+      const rmemMax = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+      expect(JSON.parse(r.stdout)).toEqual({ receiveBuffer: 2 * Math.min(16 << 20, rmemMax) });
     });
 
     it('counts every event a full receive buffer lost: lost + received = closed', () => {
