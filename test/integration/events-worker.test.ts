@@ -1,6 +1,6 @@
 // A close-events stream in a Worker: ending the Worker with a next() pending must close the
-// poll and the socket before the addon goes (it crashed the process once), and a stream
-// closed inside a Worker ends its iteration there.
+// poll and the socket before the addon is unloaded (else libuv calls into unloaded code), and
+// a stream closed inside a Worker ends its iteration there.
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
