@@ -7,6 +7,8 @@
         "native/aggregate/group_counter.cc",
         "native/curr_estab.cc",
         "native/error.cc",
+        "native/events/close_events.cc",
+        "native/events/events_socket.cc",
         "native/netlink/messages.cc",
         "native/netlink/netlink_reader.cc",
         "native/netlink/replay.cc",

@@ -1,6 +1,8 @@
 // The only file that knows N-API: converts validated options into a request, runs the pure
 // readers (on the libuv threadpool for the async forms) and hands columns to JS as typed arrays.
 #include <napi.h>
+#include <unistd.h>
+#include <uv.h>
 
 #include <cerrno>
 #include <cstring>
@@ -10,6 +12,7 @@
 #include <utility>
 
 #include "aggregate/group_counter.h"
+#include "events/close_events.h"
 #include "netns.h"
 #include "partition/partitioned_reader.h"
 #include "process_map.h"
@@ -483,6 +486,150 @@ Napi::Value queue_of(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// ---- close events: a handle whose next() waits on the netlink fd with a uv_poll ----
+// The poll runs only while a next() is pending, so the loop sleeps in epoll beside its other
+// fds: no threadpool thread is held however long no socket closes (a blocking recv there would
+// pin one of the pool's four threads per stream, and starve fs and dns work), and a pending
+// next() keeps the process alive as a pending socket read does. When the fd is readable, a
+// non-blocking recvmmsg and the parse of at most batchSize events run on the JS thread: a few
+// microseconds per event, and filtered events never become JS values.
+class EventsHandle : public Napi::ObjectWrap<EventsHandle> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Events", {InstanceMethod("next", &EventsHandle::Next), InstanceMethod("close", &EventsHandle::CloseJs)});
+  }
+
+  explicit EventsHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EventsHandle>(info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = info[0].As<Napi::Object>();
+    req_.filter.tables = static_cast<TableMask>(u32(o, "tables"));
+    req_.filter.states = u32(o, "states");
+    req_.filter.ports.local = port_ranges(o, "localPorts");
+    req_.filter.ports.remote = port_ranges(o, "remotePorts");
+    req_.receive_buffer = static_cast<int>(u32(o, "receiveBuffer"));
+    req_.max_batch = u32(o, "batchSize");
+    int fd = -1, granted = 0;
+    if (Error err = events::open_events_socket(req_, fd, granted)) throw to_js_error(env, err);
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    poll_ = new Poll{{}, fd, this};
+    uv_poll_init(loop, &poll_->handle, fd);
+    poll_->handle.data = poll_;
+    napi_add_async_cleanup_hook(env, &EventsHandle::OnEnvCleanup, this, &cleanup_);
+    info.This().As<Napi::Object>().Set("receiveBuffer", granted);
+  }
+  ~EventsHandle() override { Release(); }
+
+ private:
+  struct Poll {
+    uv_poll_t handle;
+    int fd;
+    EventsHandle* owner;  // null once the handle is released
+    napi_async_cleanup_hook_handle teardown = nullptr;  // the environment's, waiting for us
+  };
+
+  // next(): a promise of the next batch with at least one event or new losses, or of
+  // { closed: true } once close() ran.
+  Napi::Value Next(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto deferred = Napi::Promise::Deferred::New(env);
+    if (pending_) throw Napi::Error::New(env, "close events: next() called while another next() is pending");
+    if (!poll_) return deferred.Resolve(closed_result(env)), deferred.Promise();
+    pending_ = std::make_unique<Napi::Promise::Deferred>(deferred);
+    Ref();
+    if (!Settle(env)) uv_poll_start(&poll_->handle, UV_READABLE, &EventsHandle::OnReadable);
+    return deferred.Promise();
+  }
+
+  Napi::Value CloseJs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Release();
+    if (pending_) Finish([&](Napi::Promise::Deferred& d) { d.Resolve(closed_result(env)); });
+    return env.Undefined();
+  }
+
+  static void OnReadable(uv_poll_t* h, int status, int) {
+    Poll* p = static_cast<Poll*>(h->data);
+    if (!p->owner || !p->owner->pending_) return;
+    EventsHandle& self = *p->owner;
+    Napi::Env env = self.Env();
+    Napi::HandleScope scope(env);
+    Napi::CallbackScope callback(env, self.context_);
+    if (status < 0) {
+      Error e{-status, uv_err_name(status), "epoll_wait", std::string("close events: waiting: ") + uv_strerror(status)};
+      return self.Finish([&](Napi::Promise::Deferred& d) { d.Reject(to_js_error(env, e).Value()); });
+    }
+    if (self.Settle(env) && self.poll_) uv_poll_stop(&self.poll_->handle);
+  }
+
+  // Reads what is queued; settles the pending promise and returns true when there is
+  // something to hand over (events, new losses or an error).
+  bool Settle(Napi::Env env) {
+    events::start_batch(batch_);
+    Error err = guarded([&] { return events::read_events(poll_->fd, req_, buf_, batch_); });
+    if (err) {
+      Finish([&](Napi::Promise::Deferred& d) { d.Reject(to_js_error(env, err).Value()); });
+      return true;
+    }
+    if (batch_.table.size() == 0 && batch_.lost == reported_lost_ && batch_.overruns == 0) return false;
+    reported_lost_ = batch_.lost;
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("length", static_cast<double>(batch_.table.size()));
+    out.Set("lost", static_cast<double>(batch_.lost));
+    out.Set("overruns", batch_.overruns);
+    out.Set("filtered", batch_.filtered);
+    out.Set("closed", false);
+    out.Set("columns", table_to_js(env, std::move(batch_.table), Source::kNetlink, true));
+    Finish([&](Napi::Promise::Deferred& d) { d.Resolve(out); });
+    return true;
+  }
+
+  template <typename F>
+  void Finish(F&& settle) {
+    auto d = std::move(pending_);
+    Unref();
+    settle(*d);
+  }
+
+  static Napi::Object closed_result(Napi::Env env) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("closed", true);
+    return out;
+  }
+
+  // The environment is going away (a Worker ends): close as close() does, and let it go on
+  // only once libuv has run our close callback, before the addon may be unloaded.
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* self) {
+    static_cast<EventsHandle*>(self)->Release(hook);
+  }
+
+  // Stops the poll and closes the fd (once libuv has let go of it); idempotent. `teardown` is
+  // the environment's cleanup hook when it calls, else ours is removed here.
+  void Release(napi_async_cleanup_hook_handle teardown = nullptr) {
+    if (!poll_) return;
+    if (!teardown) napi_remove_async_cleanup_hook(cleanup_);
+    poll_->owner = nullptr;
+    poll_->teardown = teardown;
+    // The fd outlives the poll: libuv must stop watching it before it is closed.
+    uv_close(reinterpret_cast<uv_handle_t*>(&poll_->handle), [](uv_handle_t* h) {
+      Poll* p = static_cast<Poll*>(h->data);
+      close(p->fd);
+      if (p->teardown) napi_remove_async_cleanup_hook(p->teardown);
+      delete p;
+    });
+    poll_ = nullptr;
+  }
+
+  events::EventsRequest req_;
+  std::vector<uint8_t> buf_;
+  events::EventBatch batch_;
+  uint64_t reported_lost_ = 0;
+  Poll* poll_ = nullptr;
+  napi_async_cleanup_hook_handle cleanup_ = nullptr;
+  std::unique_ptr<Napi::Promise::Deferred> pending_;
+  Napi::AsyncContext context_{Env(), "sockscope.events"};
+};
+
 class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
@@ -498,6 +645,7 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("readUnixAsync", &Addon::ReadUnixAsync),
     });
     exports.Set("schema", schema_to_js(env));
+    exports.Set("Events", EventsHandle::Define(env));
   }
   // Deleted with the environment (Napi::Addon instance data): the threads are joined then,
   // or when the last read still running ends.

@@ -36,3 +36,7 @@ export type { PortPressure, PortPressureOptions, PortPressureResult } from './po
 export { unixSockets, unixSocketsSync, UnixSocketTable, UNIX_STATES, UNIX_TYPES } from './unix.js';
 export type { UnixSocketOptions, UnixSocketRow, UnixSocketColumns, UnixState, UnixType } from './unix.js';
 export { FilterSyntaxError } from './filter/index.js';
+export { events } from './events.js';
+export type { EventsOptions, CloseEvent, CloseEvents, EventsStatus } from './events.js';
+export { summarizeEvents } from './events-summary.js';
+export type { SummaryOptions, EventSummary, EventGroup } from './events-summary.js';

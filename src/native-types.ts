@@ -224,4 +224,27 @@ export interface NativeBinding {
   countByAsync(req: NativeGroupRequest): Promise<NativeGroups>;
   readUnix(req: NativeUnixRequest): NativeUnixTable;
   readUnixAsync(req: NativeUnixRequest): Promise<NativeUnixTable>;
+  Events: new (req: NativeEventsRequest) => NativeEvents;
+}
+
+/** What the close-events handle takes (see src/events.ts). */
+export interface NativeEventsRequest {
+  tables: number;
+  states: number;
+  localPorts: number[];
+  remotePorts: number[];
+  receiveBuffer: number;
+  batchSize: number;
+}
+
+/** One batch of close events, or the end after close(). */
+export type NativeEventBatch =
+  | { closed: true }
+  | { closed: false; length: number; lost: number; overruns: number; filtered: number; columns: NativeColumns };
+
+/** The close-events handle: next() waits (a uv_poll on its socket) for a batch. */
+export interface NativeEvents {
+  receiveBuffer: number;
+  next(): Promise<NativeEventBatch>;
+  close(): void;
 }

@@ -8,6 +8,7 @@ import {
   MEMORY_FIELDS,
   type BaseColumn,
   type DumpStats,
+  type InfoColumns,
   type InfoField,
   type MemoryField,
   type NativeColumns,
@@ -63,6 +64,14 @@ export interface SocketRow extends Record<RowNumberColumn, number> {
 export type TcpInfo = Partial<Record<InfoField, number>> & { congestion?: string };
 /** SK_MEMINFO in bytes (`drops` in packets). */
 export type MemInfo = Partial<Record<MemoryField, number>>;
+
+/** Row `i`'s tcp_info, fields the kernel did not send left out. */
+export function tcpInfoOf(columns: InfoColumns, i: number): TcpInfo {
+  const info: TcpInfo = present(INFO_FIELDS, columns, i);
+  const cong = columns.congestion[i]!;
+  if (cong) info.congestion = columns.congestionNames[cong]!;
+  return info;
+}
 
 function present<K extends string>(fields: readonly K[], columns: Record<K, Float64Array>, i: number) {
   const out: Partial<Record<K, number>> = {};
@@ -130,9 +139,7 @@ export class SocketTable implements Iterable<SocketRow> {
     if (this.owners) row.owners = this.owners.of(i);
     if (c.cookie) row.cookie = c.cookie[i]!.toString(16);
     if (c.info) {
-      const info: TcpInfo = present(INFO_FIELDS, c.info, i);
-      const cong = c.info.congestion[i]!;
-      if (cong) info.congestion = c.info.congestionNames[cong]!;
+      const info = tcpInfoOf(c.info, i);
       if (Object.keys(info).length) row.info = info;
     }
     if (c.memory) {

@@ -79,6 +79,12 @@ struct Msg {
 // not fit or its length is impossible.
 Error next_msg(const uint8_t* p, long rem, size_t off, Msg& m);
 
+// One message of the sock_diag destroy groups (SOCK_DIAG_BY_FAMILY, its protocol in the
+// INET_DIAG_PROTOCOL attribute), at stream offset off: decoded as a dump row is and, when
+// `filter` asks for its table, state and ports, appended to t (kept = true). A protocol other
+// than TCP/UDP is skipped; a malformed message is ERR_NETLINK_PARSE.
+bool on_destroyed(const DumpRequest& filter, const Msg& m, size_t off, SocketTable& t, bool& kept, Error& err);
+
 // True when buf holds the NLMSG_DONE/NLMSG_ERROR ending walk `seq`, or cannot be walked.
 bool ends_walk(const uint8_t* buf, long len, uint32_t seq);
 

@@ -40,7 +40,7 @@ constexpr double kInfinity = INFINITY;
 
 // The attributes a row may use; the rest are skipped.
 struct Attrs {
-  Span info, cong, mem;
+  Span info, cong, mem, protocol;
 };
 
 // Calls f(type, payload) for each attribute in [p, p+rem); malformed -> ERR_NETLINK_PARSE.
@@ -62,6 +62,7 @@ bool collect_attrs(const uint8_t* p, long rem, size_t off, Attrs& a, Error& err)
     if (type == INET_DIAG_INFO) a.info = s;
     if (type == INET_DIAG_CONG) a.cong = s;
     if (type == INET_DIAG_SKMEMINFO) a.mem = s;
+    if (type == INET_DIAG_PROTOCOL) a.protocol = s;
   });
 }
 
@@ -132,11 +133,13 @@ struct Row {
   uint16_t sport, dport;
 };
 
-bool row_requested(const Walk& w, const Row& r) {
-  int table = (kind_protocol(w.kind) == kProtoTcp ? kTcp : kUdp) + (r.family == 6);
-  return (w.req->tables >> table & 1) && (w.states >> r.state & 1) &&
-         ports_match(*w.req, r.sport, r.dport);
+// Whether a decoded row of `protocol` is one `req` asks for: its table, state and ports.
+bool requested(const DumpRequest& req, StateMask states, uint8_t protocol, const Row& r) {
+  int table = (protocol == kProtoTcp ? kTcp : kUdp) + (r.family == 6);
+  return (req.tables >> table & 1) && (states >> r.state & 1) && ports_match(req, r.sport, r.dport);
 }
+
+bool row_requested(const Walk& w, const Row& r) { return requested(*w.req, w.states, kind_protocol(w.kind), r); }
 
 void append_base(SocketTable& t, const Row& r, uint8_t protocol) {
   const uint8_t* d = r.d;
@@ -221,6 +224,20 @@ bool on_row(Walk& w, const Msg& m, size_t off, Error& err) {
     return true;
   }
   return store_row(w, r, a, off, err);
+}
+
+bool on_destroyed(const DumpRequest& filter, const Msg& m, size_t off, SocketTable& t, bool& kept, Error& err) {
+  Row r;
+  Attrs a;
+  kept = false;
+  if (!decode_row(m, off, r, err)) return false;
+  if (!collect_attrs(m.data + kDiagMsgLen, m.data_len - kDiagMsgLen, off + kHdrLen + kDiagMsgLen, a, err)) return false;
+  if (a.protocol.n < 1) return fail(err, parse_error(off, "destroy message without INET_DIAG_PROTOCOL"));
+  uint8_t protocol = a.protocol.p[0];
+  if (protocol != kProtoTcp && protocol != kProtoUdp) return true;  // a protocol we do not read
+  if (!requested(filter, effective_states(filter.states), protocol, r)) return true;
+  kept = true;
+  return append_row(t, r, a, protocol, off, err);
 }
 
 Mark mark(const Sink& s) {

@@ -45,7 +45,8 @@ const OPTIONS = {
   resolve: { type: 'boolean', short: 'r' },
   'no-header': { type: 'boolean', short: 'H' },
   options: { type: 'boolean', short: 'o' },
-  summary: { type: 'boolean', short: 's' },
+  stats: { type: 'boolean', short: 's' },
+  summary: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 /** The flags as parsed: every option above, by its long name. */

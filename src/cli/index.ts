@@ -6,6 +6,7 @@ import { FilterSyntaxError } from '../filter/index.js';
 import { parse, UsageError, type Command } from './args.js';
 import { counters } from './counters.js';
 import { doctor } from './doctor.js';
+import { events } from './events.js';
 import { list } from './list.js';
 import { overview } from './overview.js';
 import { ports } from './ports.js';
@@ -16,7 +17,7 @@ import { top } from './top.js';
 import { HELP_HINT, USAGE } from './usage.js';
 import { watch } from './watch.js';
 
-const COMMANDS: Record<string, Command> = { states, list, queues, watch, counters, serve, doctor, top, ports };
+const COMMANDS: Record<string, Command> = { states, list, queues, watch, counters, serve, doctor, top, ports, events };
 /** Positional arguments each command takes: one, or list's filter words (any number). */
 const ARGUMENTS: Record<string, number> = { watch: 1, counters: 1, list: Infinity };
 

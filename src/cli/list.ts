@@ -24,7 +24,7 @@ const SS_NAMES: Record<string, TcpState> = {
   'CLOSE-WAIT': 'CLOSE_WAIT', 'LAST-ACK': 'LAST_ACK', LISTENING: 'LISTEN',
 };
 
-function protocolsOf(f: Flags): Protocol[] {
+export function protocolsOf(f: Flags): Protocol[] {
   if (f.ipv4 && f.ipv6) throw new UsageError('-4 and -6 exclude each other');
   const bases = [...(f.tcp || !f.udp ? ['tcp'] : []), ...(f.udp ? ['udp'] : [])];
   return bases.flatMap((b) => (f.ipv4 ? [b] : f.ipv6 ? [`${b}6`] : [b, `${b}6`])) as Protocol[];
@@ -54,7 +54,7 @@ export async function list(f: Flags, ...words: string[]): Promise<string> {
     if (words.length) throw new UsageError(`filter words apply to TCP and UDP sockets, not to list -x: "${words[0]}"`);
     return unixList(f);
   }
-  if (f.summary) {
+  if (f.stats) {
     if (f.netns !== undefined) throw new UsageError('-s reads /proc/net/sockstat: it takes --proc-root, not -N/--netns');
     const head = await summary(f);
     // As ss: the summary alone, unless sockets were asked for too.

@@ -19,6 +19,8 @@ Commands:
   top       socket counts by key, largest first, as ss | awk | sort | uniq -c | sort -nr
             [--by KEY[,KEY...]] [--prefix N] [--top N] [--state NAME]... [--sport/--dport P] [-4|-6] [--json]
   ports     ephemeral-port use per destination, against ip_local_port_range   [--top N] [--json]
+  events    sockets as the kernel destroys them, as ss -E (TCP and UDP), with their final tcp_info, until Ctrl-C
+            [-t] [-u] [-4|-6] [--state NAME] [--sport P] [--dport P] [--json] [--summary SECONDS [--by remote|port]]
   serve     Prometheus metrics on http://HOST:PORT/metrics (needs prom-client)   [--port N] [--host ADDR]
             [--count-ports P,P...] [--top-prefixes N] [--top-destinations N]
 
@@ -56,7 +58,9 @@ Options:
   -n, --numeric      accepted, as ss takes it: sockscope never resolves names (-r/--resolve is refused)
   -o, --options      list: each socket's timer, as ss -o: timer:(keepalive,9min,0)
   -H, --no-header    list: no header line
-  -s, --summary      list: the summary ss -s prints (then the sockets too with -t, -u or a FILTER)
+  -s, --stats        list: the summary ss -s prints (then the sockets too with -t, -u or a FILTER)
+  --summary SECONDS  events: per SECONDS, closes, bytes, retransmits and rtt percentiles per group
+  --by remote|port   events --summary: group by remote /24 (IPv6 /64) or by local port (default remote)
   -h, --help         this text
 
 Short flags combine as in ss: sockscope list -tanp, -tlnp, -4tan.`;

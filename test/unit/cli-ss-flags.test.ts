@@ -26,7 +26,7 @@ describe('short flags, combined as ss takes them', () => {
     [['list', '-4tan'], ['all', 'ipv4', 'numeric', 'tcp']],
     [['list', '-6'], ['ipv6']],
     [['list', '-tanHo'], ['all', 'no-header', 'numeric', 'options', 'tcp']],
-    [['list', '-s'], ['summary']],
+    [['list', '-s'], ['stats']],
     [['list', '-a', '-t', '-n'], ['all', 'numeric', 'tcp']],
   ])('%j sets %j', (argv, flags) => {
     expect(on(argv)).toEqual(flags);
