@@ -125,29 +125,31 @@ function formatPrefixKey(key: Uint8Array, at: number): string {
   return `${address}/${key[at + 1]}`;
 }
 
-/** Sets group[name] from the key bytes of one group, at `at` in `view`. */
-function decodeKey(name: GroupKey, bytes: Uint8Array, view: DataView, at: number, group: GroupCount): void {
-  switch (name) {
-    case 'state': group.state = TCP_STATES[bytes[at]! - 1]!; break;
-    case 'family': group.family = bytes[at] as 4 | 6; break;
-    case 'localAddress': group.localAddress = formatAddressKey(bytes, at); break;
-    case 'remoteAddress': group.remoteAddress = formatAddressKey(bytes, at); break;
-    case 'localPort': group.localPort = view.getUint16(at); break;
-    case 'remotePort': group.remotePort = view.getUint16(at); break;
-    case 'uid': group.uid = view.getUint32(at); break;
-    case 'remotePrefix': group.remotePrefix = formatPrefixKey(bytes, at); break;
-  }
-}
+type Decoder = (bytes: Uint8Array, view: DataView, at: number, group: GroupCount) => void;
+
+/** Each key's field of a group, from its bytes at `at` (the layout native/aggregate/group_counter.h gives). */
+const DECODERS: Record<GroupKey, Decoder> = {
+  state: (b, _v, at, g) => void (g.state = TCP_STATES[b[at]! - 1]!),
+  family: (b, _v, at, g) => void (g.family = b[at] as 4 | 6),
+  localAddress: (b, _v, at, g) => void (g.localAddress = formatAddressKey(b, at)),
+  localPort: (_b, v, at, g) => void (g.localPort = v.getUint16(at)),
+  remoteAddress: (b, _v, at, g) => void (g.remoteAddress = formatAddressKey(b, at)),
+  remotePort: (_b, v, at, g) => void (g.remotePort = v.getUint16(at)),
+  uid: (_b, v, at, g) => void (g.uid = v.getUint32(at)),
+  remotePrefix: (b, _v, at, g) => void (g.remotePrefix = formatPrefixKey(b, at)),
+};
 
 /** The addon's groups as countBy returns them. */
 export function toResult(native: NativeGroups, keys: readonly number[], top: number): CountByResult {
-  const view = new DataView(native.keys.buffer, native.keys.byteOffset, native.keys.byteLength);
-  const out = [] as unknown as CountByResult;
-  for (let g = 0; g < native.counts.length; g++) {
+  const { keys: bytes, width, counts } = native;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fields = keys.map((k, i) => [DECODERS[GROUP_KEYS[k]!], native.offsets[i]!] as const);
+  const out = new Array(counts.length) as unknown as CountByResult;
+  for (let g = 0; g < counts.length; g++) {
     const group = {} as GroupCount;
-    keys.forEach((k, i) => decodeKey(GROUP_KEYS[k]!, native.keys, view, g * native.width + native.offsets[i]!, group));
-    group.count = native.counts[g]!;
-    out.push(group);
+    for (const [decode, offset] of fields) decode(bytes, view, g * width + offset, group);
+    group.count = counts[g]!;
+    out[g] = group;
   }
   if (top > 0) out.push({ other: true, count: native.otherCount, groups: native.otherGroups });
   out.total = native.total;
