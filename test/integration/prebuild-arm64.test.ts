@@ -65,13 +65,15 @@ describe.skipIf(!canCross || !hasCommand('readelf'))('linux-arm64 prebuild (skip
 
       it('loads and reads /proc/net/tcp: finds this test\'s listener', () => {
         // qemu-user forwards no NETLINK_SOCK_DIAG socket (EPROTONOSUPPORT), so the read is /proc's.
-        const script = `const s = await import(${JSON.stringify(path.join(ROOT, 'dist/index.js'))});
+        const script = `const s = await import('sockscope');
           const t = s.snapshotSync({ source: 'proc', states: ['LISTEN'], localPort: ${port} });
           const { readFileSync } = await import('node:fs');
           const mapped = readFileSync('/proc/self/maps', 'utf8').split('\\n').map((l) => l.split(/\\s+/)[5]).filter((f) => f?.endsWith('.node'));
           console.log(JSON.stringify({ arch: process.arch, rows: t.toArray().map((r) => [r.state, r.localAddress, r.localPort]), mapped: [...new Set(mapped)] }));`;
         const r = spawnSync('qemu-aarch64', ['-L', ARM64_ROOT, path.join(ARM64_ROOT, 'usr/bin/node'), '--input-type=module', '-e', script], {
-          encoding: 'utf8', timeout: 60_000, env: { ...process.env, SOCKSCOPE_BINDING: PREBUILD },
+          // The package by its own name from the repo root; no sanitizer runtime (an x64 one when the
+          // suite runs under ASan) preloaded into the arm64 process.
+          cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...withoutPreload(process.env), SOCKSCOPE_BINDING: PREBUILD },
         });
         expect(r.stderr).toBe('');
         expect(JSON.parse(r.stdout)).toEqual({ arch: 'arm64', rows: [['LISTEN', '127.0.0.1', port]], mapped: [PREBUILD] });
@@ -79,3 +81,8 @@ describe.skipIf(!canCross || !hasCommand('readelf'))('linux-arm64 prebuild (skip
     },
   );
 });
+
+function withoutPreload(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { LD_PRELOAD: _preload, ...rest } = env;
+  return rest;
+}

@@ -8,10 +8,12 @@ import { ROOT } from '../helpers/netns.js';
 
 /** Loads the built loader in a child with `env` added; returns the message it throws, or the .node files mapped. */
 function loadError(env: Record<string, string>): string {
-  const mapped = `[...new Set(require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').map((l) => l.split(/\\s+/)[5]).filter((f) => f?.endsWith('.node')))].join(' ')`;
-  const script = `import(${JSON.stringify(path.join(ROOT, 'dist/binding.js'))}).then((m) => m.binding()).then(() => console.log(${mapped}), (e) => console.log(e.message));`;
+  const mapped = `[...new Set(readFileSync('/proc/self/maps', 'utf8').split('\\n').map((l) => l.split(/\\s+/)[5]).filter((f) => f?.endsWith('.node')))].join(' ')`;
+  // The loader beside the package's entry, found by the package's own name from the repo root.
+  const script = `import { readFileSync } from 'node:fs';
+    import(new URL('./binding.js', import.meta.resolve('sockscope'))).then((m) => m.binding()).then(() => console.log(${mapped}), (e) => console.log(e.message));`;
   const { SOCKSCOPE_BINDING: _override, ...inherited } = process.env; // set by test:cmake and test:asan
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...inherited, ...env } });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...inherited, ...env } });
   return r.stdout.trimEnd();
 }
 
