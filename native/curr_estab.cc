@@ -99,11 +99,6 @@ bool established(Meaning m, uint64_t counter, const StateCounts& others, uint64_
   return out = counter - close_wait, true;
 }
 
-bool Trust::use_counter() {
-  std::lock_guard<std::mutex> lock(m_);
-  return recheck_.use();
-}
-
 void Trust::check(uint64_t before, uint64_t after, const StateCounts& full) {
   if (before != after) return;  // sockets came or went during the dump: it proves nothing
   std::lock_guard<std::mutex> lock(m_);
@@ -142,11 +137,6 @@ bool parse_sockstat_tw(const char* text, size_t len, uint64_t& out) {
 
 Error read_sockstat_tw(const std::string& path, uint64_t& out) {
   return read_counter(path, parse_sockstat_tw, "TCP tw", out);
-}
-
-bool Trust::use_counter() {
-  std::lock_guard<std::mutex> lock(m_);
-  return recheck_.use();
 }
 
 void Trust::check(uint64_t before, uint64_t after, const StateCounts& full) {

@@ -51,13 +51,25 @@ class Recheck {
   uint32_t since_check_ = 0;
 };
 
+// What full counts taught about one counter, shared by the reads of one owner (thread-safe).
+class CounterTrust {
+ public:
+  // True when the next count may use the counter, false when it must be a full count checked
+  // with the owner's check().
+  bool use_counter() {
+    std::lock_guard<std::mutex> lock(m_);
+    return recheck_.use();
+  }
+
+ protected:
+  std::mutex m_;
+  Recheck recheck_;
+};
+
 // Whether a reader may take ESTABLISHED from the counter, learned from full counts.
-class Trust {
+class Trust : public CounterTrust {
  public:
   explicit Trust(Meaning assumed) : meaning_(assumed) {}
-  // True when the next count may use the counter, false when it must be a full count checked
-  // with check().
-  bool use_counter();
   // A full count and the counter read just before and just after it. Only a quiet check (the
   // counter did not move) decides: it agrees with the assumed meaning, or else with the other
   // one where the two differ (some CLOSE_WAIT), or the counter is put aside.
@@ -65,9 +77,7 @@ class Trust {
   Meaning meaning();
 
  private:
-  std::mutex m_;
   Meaning meaning_;
-  Recheck recheck_;
 };
 
 }  // namespace sockscope::estab
@@ -84,16 +94,11 @@ bool parse_sockstat_tw(const char* text, size_t len, uint64_t& out);
 Error read_sockstat_tw(const std::string& path, uint64_t& out);
 
 // Whether a reader may take TIME_WAIT from the counter, learned from full counts.
-class Trust {
+class Trust : public estab::CounterTrust {
  public:
-  bool use_counter();
   // A full count and the counter read just before and just after it: only a quiet check (the
   // counter did not move) decides, trusting the counter when it equals the dumped TIME_WAIT.
   void check(uint64_t before, uint64_t after, const StateCounts& full);
-
- private:
-  std::mutex m_;
-  estab::Recheck recheck_;
 };
 
 }  // namespace sockscope::timewait
