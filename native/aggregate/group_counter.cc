@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <utility>
 
 namespace sockscope::aggregate {
 namespace {
@@ -168,31 +170,66 @@ void GroupCounter::clear() {
   rehash(64);
 }
 
+namespace {
+
+// A group as the ranking sees it: its count and its first key bytes as one big-endian number.
+struct Ranked {
+  uint64_t lead;
+  uint32_t count, group;  // a count is at most the sockets of one table
+};
+
+// One stable pass of a radix sort on the 8-bit digit digit(e); false (and nothing moved) when every
+// entry has the same digit.
+template <typename Digit>
+bool radix_pass(std::vector<Ranked>& from, std::vector<Ranked>& to, Digit digit) {
+  size_t at[256] = {};
+  for (const Ranked& e : from) ++at[digit(e)];
+  if (std::find(std::begin(at), std::end(at), from.size()) != std::end(at)) return false;
+  size_t sum = 0;
+  for (size_t& n : at) sum += std::exchange(n, sum);
+  for (const Ranked& e : from) to[at[digit(e)]++] = e;
+  from.swap(to);
+  return true;
+}
+
+// Largest count first, then lead ascending: least significant digits first, so the lead's last
+// byte leads off and the count's top byte, inverted, ends. Linear in the groups, where a
+// comparison sort of the many ties of a near-unique key (every group of 1) took most of a call.
+void sort_ranked(std::vector<Ranked>& entries, size_t lead_bytes) {
+  std::vector<Ranked> scratch(entries.size());
+  uint32_t most = 0;
+  for (const Ranked& e : entries) most = std::max(most, e.count);
+  for (size_t b = 0; b < lead_bytes; ++b) radix_pass(entries, scratch, [b](const Ranked& e) { return uint8_t(e.lead >> 8 * b); });
+  for (size_t b = 0; b < 4 && most >> 8 * b != 0; ++b)
+    radix_pass(entries, scratch, [b](const Ranked& e) { return uint8_t(~e.count >> 8 * b); });
+}
+
+}  // namespace
+
 Ranking GroupCounter::rank(size_t k) const {
+  std::vector<Ranked> entries;
+  entries.reserve(groups());
+  size_t head = std::min<size_t>(8, width_);
+  for (uint32_t g = 0; g < groups(); ++g) {
+    if (counts_[g] == 0) continue;
+    uint64_t lead = 0;
+    for (size_t i = 0; i < head; ++i) lead = lead << 8 | key(g)[i];
+    entries.push_back({lead, static_cast<uint32_t>(counts_[g]), g});
+  }
+  sort_ranked(entries, head);
+  // Keys longer than the lead (addresses): runs of equal count and lead end in key byte order.
+  auto rest_before = [&](const Ranked& a, const Ranked& b) { return std::memcmp(key(a.group) + head, key(b.group) + head, width_ - head) < 0; };
+  for (size_t i = 0, j; width_ > head && i < entries.size(); i = j) {
+    for (j = i + 1; j < entries.size() && entries[j].count == entries[i].count && entries[j].lead == entries[i].lead; ++j) {}
+    if (j - i > 1) std::sort(entries.begin() + i, entries.begin() + j, rest_before);
+  }
+  size_t keep = k == 0 ? entries.size() : std::min(k, entries.size());
   Ranking r;
   r.total = total_;
-  for (uint32_t g = 0; g < counts_.size(); ++g)
-    if (counts_[g] != 0) r.groups.push_back(g);
-  // Ties are common (every group of 1): the first 8 key bytes, big-endian, settle most of them
-  // without a memcmp.
-  std::vector<uint64_t> lead(counts_.size());
-  size_t head = std::min<size_t>(8, width_);
-  for (uint32_t g : r.groups)
-    for (size_t i = 0; i < head; ++i) lead[g] = lead[g] << 8 | key(g)[i];
-  auto before = [&](uint32_t a, uint32_t b) {
-    if (counts_[a] != counts_[b]) return counts_[a] > counts_[b];
-    if (lead[a] != lead[b]) return lead[a] < lead[b];
-    return std::memcmp(key(a) + head, key(b) + head, width_ - head) < 0;
-  };
-  size_t keep = k == 0 ? r.groups.size() : std::min(k, r.groups.size());
-  if (keep == r.groups.size()) {
-    std::sort(r.groups.begin(), r.groups.end(), before);
-  } else {
-    std::partial_sort(r.groups.begin(), r.groups.begin() + keep, r.groups.end(), before);
-  }
-  for (size_t i = keep; i < r.groups.size(); ++i) r.other_count += counts_[r.groups[i]];
-  r.other_groups = r.groups.size() - keep;
-  r.groups.resize(keep);
+  for (size_t i = keep; i < entries.size(); ++i) r.other_count += entries[i].count;
+  r.other_groups = entries.size() - keep;
+  r.groups.reserve(keep);
+  for (size_t i = 0; i < keep; ++i) r.groups.push_back(entries[i].group);
   return r;
 }
 

@@ -3,6 +3,7 @@
 // with a std::map over random rows.
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <random>
@@ -153,6 +154,29 @@ void against_map() {
     last = c.count(g);
   }
   CHECK(all, "every group's count equals the map's, largest first");
+  // The order in full: a comparison sort of (count down, key bytes up), the ties past the first 8
+  // key bytes included.
+  std::vector<uint32_t> sorted(c.groups());
+  for (uint32_t g = 0; g < sorted.size(); ++g) sorted[g] = g;
+  std::sort(sorted.begin(), sorted.end(), [&c](uint32_t a, uint32_t b) {
+    return c.count(a) != c.count(b) ? c.count(a) > c.count(b) : std::memcmp(c.key(a), c.key(b), c.width()) < 0;
+  });
+  CHECK(r.groups == sorted, "the ranking equals a comparison sort, ties in key order");
+}
+
+// Counts that take one, two and three bytes rank by their value.
+void large_counts() {
+  GroupCounter c({{Key::kRemotePort}});
+  Addr a = v4("127.0.0.1");
+  const uint32_t counts[] = {255, 70000, 1, 256, 65535, 300, 65536};
+  for (uint16_t port = 0; port < 7; ++port)
+    for (uint32_t i = 0; i < counts[port]; ++i) c.add(row(1, 4, a, 80, a, port));
+  Ranking r = c.rank(0);
+  std::vector<uint64_t> order;
+  for (uint32_t g : r.groups) order.push_back(c.count(g));
+  CHECK(order == std::vector<uint64_t>({70000, 65536, 65535, 300, 256, 255, 1}), "largest first across byte boundaries");
+  Ranking top = c.rank(3);
+  CHECK_EQ(top.other_count, uint64_t{300 + 256 + 255 + 1}, "other sums the rest");
 }
 
 }  // namespace
@@ -162,5 +186,6 @@ int main() {
   prefixes();
   ranking();
   against_map();
+  large_counts();
   return check::finish();
 }
