@@ -41,7 +41,8 @@ class RegionCache {
     std::lock_guard<std::mutex> lock(m_);
     regions_.push_back({base, size});
     bytes_ += size;
-    while (regions_.size() > kCachedRegions || bytes_ > kCachedBytes) {
+    largest_ = std::max(largest_, size);
+    while (regions_.size() > kCachedRegions || bytes_ > std::max(kCachedBytes, kCachedLargest * largest_)) {
       munmap(regions_.front().base, regions_.front().size);
       bytes_ -= regions_.front().size;
       regions_.erase(regions_.begin());
@@ -57,10 +58,14 @@ class RegionCache {
   // memory: a large table's partition regions and several of its tables may be held between
   // collections, and a smaller cap would unmap a table the next read then faults in again.
   static constexpr size_t kCachedRegions = 16;
+  // 128 MiB, or three of the largest regions given yet if that is more: a read's partition
+  // regions (about one table in all) and the tables it and the read before made. With 128 MiB
+  // only, a million sockets (61 MiB a table) faulted most of every read's pages in again.
   static constexpr size_t kCachedBytes = 128 << 20;
+  static constexpr size_t kCachedLargest = 3;
   std::mutex m_;
   std::vector<Region> regions_;
-  size_t bytes_ = 0;
+  size_t bytes_ = 0, largest_ = 0;
 };
 
 }  // namespace

@@ -5,8 +5,8 @@
 // Columns allocate from the region by bumping a pointer; what does not fit, or a column that
 // outgrows its share, falls back to the heap. The region goes when the last column using it
 // does (each column's allocator holds it), so columns may be handed out and freed one by one;
-// it goes to a small cache (at most 16 regions, 128 MiB in all), from which the next arena of
-// about its size is served with pages already faulted in.
+// it goes to a small cache (at most 16 regions, and 128 MiB or three of the largest in all),
+// from which the next arena of about its size is served with pages already faulted in.
 #pragma once
 
 #include <cstddef>
