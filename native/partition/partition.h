@@ -105,8 +105,8 @@ struct MergeScratch {
 // Sums the partitions' counts, taking off every row whose cookie an earlier one had.
 void merge_counts(const std::vector<StateCounts>& counts, const std::vector<CookieLog>& logs,
                   StateCounts& out, MergeScratch& scratch);
-// Adds the partitions' group counts into out, taking off every row whose cookie an earlier one
-// had; each partition's counter is left with those rows taken back.
+// The partitions' group counts summed into out, taking off every row whose cookie an earlier one
+// had: out takes the first partition's counter (moved) and the others' groups are added to it.
 void merge_groups(std::vector<aggregate::GroupCounter>& parts, const std::vector<CookieLog>& logs,
                   aggregate::GroupCounter& out, MergeScratch& scratch);
 // Runs task(0) .. task(n-1), one after another or at once on n threads, and returns after all.

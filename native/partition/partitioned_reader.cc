@@ -166,7 +166,6 @@ struct GroupJob {
     return netlink::count_groups(fd, p, parts[i], &st);
   }
   void merge(partition::MergeScratch& scratch, const partition::RunEach&) {
-    out.clear();
     partition::merge_groups(parts, logs, out, scratch);
     std::vector<partition::CookieLog>().swap(logs);
     std::vector<uint64_t>().swap(scratch.cookie_slots);
