@@ -1,9 +1,9 @@
 // The packed package installs and runs where there is no compiler: `npm pack` with the linux-x64
-// prebuild inside, installed into an empty project (offline, from npm's cache) on a PATH holding
+// prebuild inside, installed offline into a project holding only its dependencies, on a PATH holding
 // node, npm and a few basic tools but no cc, c++, make or python3; then the CLI and the API run from
 // it and load the prebuild, not a build from source.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { once } from 'node:events';
 import os from 'node:os';
@@ -39,6 +39,12 @@ describe.skipIf(process.arch !== 'x64')('install without a compiler', () => {
     mkdirSync(app);
     for (const tool of ['node', 'npm', 'npx', ...BASIC_TOOLS]) symlinkSync(which(tool)!, path.join(bin, tool));
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
+    // The runtime dependencies, already in place as npm installed them here: an offline install of
+    // a tarball wants their full registry metadata, which npm's cache lacks after a lockfile
+    // install, and the test's namespace has no network. Only sockscope itself is installed below.
+    const deps = execFileSync('npm', ['ls', '--omit=dev', '--omit=peer', '--parseable', '--all'], { cwd: ROOT, encoding: 'utf8' });
+    for (const dir of deps.split('\n').filter((d) => d.startsWith(path.join(ROOT, 'node_modules/'))))
+      cpSync(dir, path.join(app, path.relative(ROOT, dir)), { recursive: true });
     server = net.createServer().listen({ host: '127.0.0.1', port: 0 });
     await once(server, 'listening');
     port = (server.address() as net.AddressInfo).port;
