@@ -59,8 +59,8 @@ class RegionCache {
   // collections, and a smaller cap would unmap a table the next read then faults in again.
   static constexpr size_t kCachedRegions = 16;
   // 128 MiB, or three of the largest regions given yet if that is more: a read's partition
-  // regions (about one table in all) and the tables it and the read before made. With 128 MiB
-  // only, a million sockets (61 MiB a table) faulted most of every read's pages in again.
+  // regions (one table in all), its merged table and the table the read before made. With
+  // 128 MiB only, a million sockets (61 MiB a table) faulted most of every read's pages in again.
   static constexpr size_t kCachedBytes = 128 << 20;
   static constexpr size_t kCachedLargest = 3;
   std::mutex m_;
