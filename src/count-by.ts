@@ -7,7 +7,7 @@ import { filterRequest } from './filter-option.js';
 import type { NativeGroups, NativeRequest } from './native-types.js';
 import { toNativeRequest, type ReadOptions } from './options.js';
 import { TCP_STATES, type TcpState } from './states.js';
-import { invalid } from './validate.js';
+import { checkInteger, invalid } from './validate.js';
 
 /** What sockets can be grouped by; the order is the addon's key numbering. */
 export const GROUP_KEYS = [
@@ -63,14 +63,6 @@ export interface OtherCount {
 export type CountByResult = Array<GroupCount | OtherCount> & { total: number };
 
 const GROUP_OPTION_NAMES = ['by', 'prefix4', 'prefix6', 'top', 'filter'] as const;
-
-function checkInteger(value: unknown, name: string, low: number, high: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  const what = `an integer from ${low} to ${high}`;
-  if (typeof value !== 'number') throw invalid(TypeError, what, name, value);
-  if (!Number.isInteger(value) || value < low || value > high) throw invalid(RangeError, what, name, value);
-  return value;
-}
 
 function checkKeys(value: unknown): GroupKey[] {
   const what = `a key or an array of distinct keys of ${GROUP_KEYS.map((k) => JSON.stringify(k)).join(', ')}`;

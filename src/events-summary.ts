@@ -1,7 +1,7 @@
 // A rollup of close events per interval and group: counts, bytes, retransmits and rtt
 // percentiles, what bcc's tcplife gives per connection, folded for a dashboard.
 import type { CloseEvent } from './events.js';
-import { checkObject, checkKeys, checkOneOf, invalid } from './validate.js';
+import { checkInteger, checkObject, checkKeys, checkOneOf } from './validate.js';
 
 /** Options of `summarizeEvents()`. */
 export interface SummaryOptions {
@@ -42,14 +42,6 @@ export interface EventSummary {
 }
 
 const OPTION_NAMES = ['intervalMs', 'by', 'prefix4', 'prefix6'] as const;
-
-function checkInt(value: unknown, name: string, lo: number, hi: number, fallback?: number): number {
-  if (value === undefined && fallback !== undefined) return fallback;
-  const what = `an integer from ${lo} to ${hi}`;
-  if (typeof value !== 'number') throw invalid(TypeError, what, name, value);
-  if (!Number.isInteger(value) || value < lo || value > hi) throw invalid(RangeError, what, name, value);
-  return value;
-}
 
 /** The first `bits` bits of a formatted address, as `a.b.c.d/bits` or `x:y::/bits`. */
 export function prefixOf(address: string, family: 4 | 6, bits: number): string {
@@ -127,10 +119,10 @@ export async function* summarizeEvents(
 ): AsyncGenerator<EventSummary, void, undefined> {
   const o = checkObject(options, 'options');
   checkKeys(o, OPTION_NAMES, 'summarizeEvents');
-  const intervalMs = checkInt(o.intervalMs, 'intervalMs', 1, 2 ** 31 - 1);
+  const intervalMs = checkInteger(o.intervalMs, 'intervalMs', 1, 2 ** 31 - 1);
   const by = o.by === undefined ? 'remotePrefix' : checkOneOf(o.by, 'by', ['remotePrefix', 'localPort'] as const);
-  const prefix4 = checkInt(o.prefix4, 'prefix4', 0, 32, 24);
-  const prefix6 = checkInt(o.prefix6, 'prefix6', 0, 128, 64);
+  const prefix4 = checkInteger(o.prefix4, 'prefix4', 0, 32, 24);
+  const prefix6 = checkInteger(o.prefix6, 'prefix6', 0, 128, 64);
   const key = by === 'localPort'
     ? (e: CloseEvent) => String(e.localPort)
     : (e: CloseEvent) => prefixOf(e.remoteAddress, e.family, e.family === 4 ? prefix4 : prefix6);

@@ -8,7 +8,7 @@ import { toPortRanges, type PortSpec } from './ports.js';
 import { TCP_STATES, stateName, stateNumber, type TcpState } from './states.js';
 import { formatAddress } from './address.js';
 import { tcpInfoOf, type SocketRow } from './table.js';
-import { checkKeys, checkList, checkObject, invalid } from './validate.js';
+import { checkInteger, checkKeys, checkList, checkObject, invalid } from './validate.js';
 
 /** Options of `events()`. */
 export interface EventsOptions {
@@ -62,14 +62,6 @@ export interface CloseEvents extends AsyncIterable<CloseEvent>, EventsStatus {
 const OPTION_NAMES = ['protocols', 'states', 'localPort', 'remotePort', 'signal', 'receiveBuffer', 'batchSize'] as const;
 const MAX_RECEIVE_BUFFER = 1 << 30;
 const MAX_BATCH = 1 << 16;
-
-function checkInteger(value: unknown, name: string, lo: number, hi: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  const what = `an integer from ${lo} to ${hi}`;
-  if (typeof value !== 'number') throw invalid(TypeError, what, name, value);
-  if (!Number.isInteger(value) || value < lo || value > hi) throw invalid(RangeError, what, name, value);
-  return value;
-}
 
 function checkSignal(value: unknown): AbortSignal | undefined {
   if (value === undefined || value instanceof AbortSignal) return value;

@@ -16,6 +16,18 @@ export function invalid(
   return new Kind(`Expected ${what} for ${name} but received ${describe(value)}`);
 }
 
+/**
+ * An integer option from `lo` to `hi`: `fallback` when it is left out (and a fallback is given),
+ * a TypeError for another type, a RangeError out of range or not whole.
+ */
+export function checkInteger(value: unknown, name: string, lo: number, hi: number, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  const what = `an integer from ${lo} to ${hi}`;
+  if (typeof value !== 'number') throw invalid(TypeError, what, name, value);
+  if (!Number.isInteger(value) || value < lo || value > hi) throw invalid(RangeError, what, name, value);
+  return value;
+}
+
 export function checkObject(value: unknown, name: string): Record<string, unknown> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
