@@ -178,18 +178,17 @@ struct Ranked {
   uint32_t count, group;  // a count is at most the sockets of one table
 };
 
-// One stable pass of a radix sort on the 8-bit digit digit(e); false (and nothing moved) when every
-// entry has the same digit.
+// One stable pass of a radix sort on the 8-bit digit digit(e), into `from` again (`to` is scratch);
+// skipped when every entry has the same digit.
 template <typename Digit>
-bool radix_pass(std::vector<Ranked>& from, std::vector<Ranked>& to, Digit digit) {
+void radix_pass(std::vector<Ranked>& from, std::vector<Ranked>& to, Digit digit) {
   size_t at[256] = {};
   for (const Ranked& e : from) ++at[digit(e)];
-  if (std::find(std::begin(at), std::end(at), from.size()) != std::end(at)) return false;
+  if (std::find(std::begin(at), std::end(at), from.size()) != std::end(at)) return;
   size_t sum = 0;
   for (size_t& n : at) sum += std::exchange(n, sum);
   for (const Ranked& e : from) to[at[digit(e)]++] = e;
   from.swap(to);
-  return true;
 }
 
 // Largest count first, then lead ascending: least significant digits first, so the lead's last
