@@ -58,6 +58,7 @@ void count_table(const SocketTable& t, GroupCounter& out) {
     r.local_port = t.local_port[i], r.remote_port = t.remote_port[i], r.uid = t.uid[i];
     out.add(r);
   }
+  out.flush();
 }
 
 size_t key_width(Key k) {
@@ -76,7 +77,8 @@ size_t key_width(Key k) {
 
 GroupCounter::GroupCounter(const GroupSpec& spec) : spec_(spec) {
   for (Key k : spec_.keys) offsets_.push_back(width_), width_ += key_width(k);
-  scratch_.resize(width_);
+  padded_ = (width_ + 7) / 8 * 8;
+  queue_keys_.resize(kQueue * padded_);
   rehash(64);
 }
 
@@ -94,80 +96,128 @@ void GroupCounter::encode_key(Key k, const RowFields& r, uint8_t* out) const {
   }
 }
 
-const uint8_t* GroupCounter::encode(const RowFields& row) {
-  for (size_t i = 0; i < spec_.keys.size(); ++i) encode_key(spec_.keys[i], row, scratch_.data() + offsets_[i]);
-  return scratch_.data();
+void GroupCounter::encode(const RowFields& row, uint8_t* out) const {
+  for (size_t i = 0; i < spec_.keys.size(); ++i) encode_key(spec_.keys[i], row, out + offsets_[i]);
 }
 
+void GroupCounter::add(const RowFields& row, std::vector<uint32_t>* log, size_t at) {
+  if (queued_ == kQueue) count_queued();
+  size_t i = (head_ + queued_++) % kQueue;
+  uint8_t* key = queue_keys_.data() + i * padded_;
+  encode(row, key);
+  uint64_t h = hash(key);
+  queue_[i] = {h, log, at};
+  __builtin_prefetch(&slots_[h & (slots_.size() - 1)], 1);
+}
+
+// Counts the oldest queued row.
+void GroupCounter::count_queued() {
+  const Queued& q = queue_[head_];
+  uint32_t g = add_encoded(queue_keys_.data() + head_ * padded_, q.hash, 1);
+  if (q.log) (*q.log)[q.at] = g;
+  head_ = (head_ + 1) % kQueue, --queued_;
+}
+
+void GroupCounter::flush() {
+  while (queued_ != 0) count_queued();
+}
+
+// Over whole words of a key padded with zeros (a queued key). One word (a key of at most 8
+// bytes) goes through one mix, which is a bijection: equal hashes then mean equal keys.
 uint64_t GroupCounter::hash(const uint8_t* key) const {
   uint64_t h = width_;
-  size_t i = 0;
-  for (; i + 8 <= width_; i += 8) {
+  for (size_t i = 0; i < width_; i += 8) {
     uint64_t v;
     std::memcpy(&v, key + i, 8);
     h = mix(h, v);
   }
-  uint64_t tail = 0;
-  std::memcpy(&tail, key + i, width_ - i);
-  return mix(h, tail);
+  return h;
 }
 
-uint32_t GroupCounter::find_or_insert(const uint8_t* key, uint64_t h) {
+size_t GroupCounter::find_or_insert(const uint8_t* key, uint64_t h) {
   size_t mask = slots_.size() - 1;
   for (size_t s = h & mask;; s = (s + 1) & mask) {
-    uint32_t g = slots_[s];
-    if (g == 0) {
-      g = static_cast<uint32_t>(counts_.size());
+    Slot& slot = slots_[s];
+    if (slot.group == 0) {
+      slot.hash = h;
+      slot.group = static_cast<uint32_t>(groups()) + 1;
       keys_.insert(keys_.end(), key, key + width_);
-      counts_.push_back(0);
-      hashes_.push_back(h);
-      slots_[s] = g + 1;
-      return g;
+      slot_of_.push_back(static_cast<uint32_t>(s));
+      return s;
     }
-    if (hashes_[g - 1] == h && std::memcmp(this->key(g - 1), key, width_) == 0) return g - 1;
+    if (slot.hash == h && (width_ <= 8 || std::memcmp(this->key(slot.group - 1), key, width_) == 0)) return s;
   }
+}
+
+GroupCounter::Slots GroupCounter::empty_slots(size_t n) {
+  constexpr size_t kRegionFrom = 256 << 10;  // bytes; a smaller table stays on the heap
+  size_t bytes = n * sizeof(Slot);
+  ColumnAllocator<Slot> alloc = bytes >= kRegionFrom ? ColumnAllocator<Slot>(std::make_shared<ColumnArena>(bytes)) : ColumnAllocator<Slot>();
+  return Slots(n, Slot{}, alloc);
 }
 
 void GroupCounter::rehash(size_t slots) {
-  slots_.assign(slots, 0);
+  Slots old = empty_slots(slots);
+  old.swap(slots_);
   size_t mask = slots - 1;
-  for (uint32_t g = 0; g < hashes_.size(); ++g) {
-    size_t s = hashes_[g] & mask;
-    while (slots_[s] != 0) s = (s + 1) & mask;
-    slots_[s] = g + 1;
+  for (const Slot& o : old) {
+    if (o.group == 0) continue;
+    size_t s = o.hash & mask;
+    while (slots_[s].group != 0) s = (s + 1) & mask;
+    slots_[s] = o;
+    slot_of_[o.group - 1] = static_cast<uint32_t>(s);
   }
 }
 
-uint32_t GroupCounter::add_encoded(const uint8_t* key, uint64_t n) {
-  // At most half full, so a probe ends soon.
-  if ((counts_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
-  uint32_t g = find_or_insert(key, hash(key));
-  counts_[g] += n;
+uint32_t GroupCounter::add_encoded(const uint8_t* key, uint64_t hash, uint64_t n) {
+  if ((groups() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+  Slot& slot = slots_[find_or_insert(key, hash)];
+  slot.count += static_cast<uint32_t>(n);
   total_ += n;
-  return g;
+  return slot.group - 1;
 }
 
-void GroupCounter::merge(const GroupCounter& other) {
-  for (uint32_t g = 0; g < other.groups(); ++g)
-    if (other.count(g) != 0) add_encoded(other.key(g), other.count(g));
+void GroupCounter::merge(GroupCounter& other) {
+  flush(), other.flush();
+  for (uint32_t g = 0; g < other.groups(); ++g) {
+    const Slot& o = other.slots_[other.slot_of_[g]];
+    if (o.count != 0) add_encoded(other.key(g), o.hash, o.count);
+  }
 }
 
 void GroupCounter::take_back(uint32_t g) {
-  if (g < counts_.size() && counts_[g] != 0) --counts_[g], --total_;
+  if (g < groups() && count(g) != 0) --slots_[slot_of_[g]].count, --total_;
+}
+
+GroupCounter::Checkpoint GroupCounter::checkpoint() {
+  flush();
+  Checkpoint c{groups(), std::vector<uint64_t>(groups()), total_};
+  for (uint32_t g = 0; g < groups(); ++g) c.counts[g] = count(g);
+  return c;
 }
 
 void GroupCounter::restore(const Checkpoint& c) {
+  head_ = queued_ = 0;  // rows after the checkpoint
+  for (size_t g = c.groups; g < groups(); ++g) slots_[slot_of_[g]] = Slot{};
   keys_.resize(c.groups * width_);
-  hashes_.resize(c.groups);
-  counts_ = c.counts;
+  slot_of_.resize(c.groups);
+  for (uint32_t g = 0; g < c.groups; ++g) slots_[slot_of_[g]].count = static_cast<uint32_t>(c.counts[g]);
   total_ = c.total;
-  rehash(slots_.size());
+  rehash(slots_.size());  // the emptied slots may have broken later groups' probe runs
+}
+
+void GroupCounter::reserve(size_t groups) {
+  size_t slots = slots_.size();
+  while (slots < groups * 2) slots *= 2;
+  if (slots != slots_.size()) rehash(slots);
+  keys_.reserve(groups * width_), slot_of_.reserve(groups);
 }
 
 void GroupCounter::clear() {
-  keys_.clear(), hashes_.clear(), counts_.clear();
+  head_ = queued_ = 0;
+  keys_.clear(), slot_of_.clear();
+  slots_.assign(slots_.size(), Slot{});
   total_ = 0;
-  rehash(64);
 }
 
 namespace {
@@ -205,15 +255,16 @@ void sort_ranked(std::vector<Ranked>& entries, size_t lead_bytes) {
 
 }  // namespace
 
-Ranking GroupCounter::rank(size_t k) const {
+Ranking GroupCounter::rank(size_t k) {
+  flush();
   std::vector<Ranked> entries;
   entries.reserve(groups());
   size_t head = std::min<size_t>(8, width_);
   for (uint32_t g = 0; g < groups(); ++g) {
-    if (counts_[g] == 0) continue;
+    if (count(g) == 0) continue;
     uint64_t lead = 0;
     for (size_t i = 0; i < head; ++i) lead = lead << 8 | key(g)[i];
-    entries.push_back({lead, static_cast<uint32_t>(counts_[g]), g});
+    entries.push_back({lead, static_cast<uint32_t>(count(g)), g});
   }
   sort_ranked(entries, head);
   // Keys longer than the lead (addresses): runs of equal count and lead end in key byte order.

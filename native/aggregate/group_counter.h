@@ -3,10 +3,12 @@
 // without the table. Plain C++: no N-API here.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "table/column_arena.h"
 #include "table/socket_table.h"
 
 namespace sockscope::aggregate {
@@ -57,10 +59,16 @@ class GroupCounter {
  public:
   explicit GroupCounter(const GroupSpec& spec);
 
-  // Counts one socket; returns its group's index.
-  uint32_t add(const RowFields& row) { return add_encoded(encode(row), 1); }
+  // Counts one socket. Rows wait in a short queue with their slots prefetched, so that the
+  // cache misses of several rows overlap: the kernel's walk between two reads evicts the table,
+  // and one miss per row in turn was most of a count's own time. A row's group is known when it
+  // leaves the queue; with a log, it is written to (*log)[at] then.
+  void add(const RowFields& row, std::vector<uint32_t>* log = nullptr, size_t at = 0);
+  // Counts the queued rows. A walk ends with it; the reads below (counts, ranking, merge,
+  // checkpoint) find or leave the queue empty.
+  void flush();
   // Adds other's groups into this one; both were made from the same spec.
-  void merge(const GroupCounter& other);
+  void merge(GroupCounter& other);
   // Takes one socket back out of group g (a partition saw it twice).
   void take_back(uint32_t g);
 
@@ -70,38 +78,62 @@ class GroupCounter {
     std::vector<uint64_t> counts;
     uint64_t total = 0;
   };
-  Checkpoint checkpoint() const { return {counts_.size(), counts_, total_}; }
+  Checkpoint checkpoint();
   void restore(const Checkpoint& c);
-  // Forgets every group, keeping the spec.
+  // Room for `groups` groups without growing (a hint: the previous count's).
+  void reserve(size_t groups);
+  // Forgets every group, keeping the spec and the table's size.
   void clear();
 
   // k = 0: every group.
-  Ranking rank(size_t k) const;
+  Ranking rank(size_t k);
 
   const GroupSpec& spec() const { return spec_; }
   size_t width() const { return width_; }                  // bytes of one encoded key
   size_t offset(size_t i) const { return offsets_[i]; }    // where spec().keys[i] starts
-  size_t groups() const { return counts_.size(); }
+  size_t groups() const { return slot_of_.size(); }
   uint64_t total() const { return total_; }
   const uint8_t* key(uint32_t g) const { return keys_.data() + size_t{g} * width_; }
-  uint64_t count(uint32_t g) const { return counts_[g]; }
+  uint64_t count(uint32_t g) const { return slots_[slot_of_[g]].count; }
 
  private:
-  const uint8_t* encode(const RowFields& row);
+  void encode(const RowFields& row, uint8_t* out) const;
   void encode_key(Key k, const RowFields& row, uint8_t* out) const;
-  uint32_t add_encoded(const uint8_t* key, uint64_t n);
-  uint32_t find_or_insert(const uint8_t* key, uint64_t hash);
+  void count_queued();
+  uint32_t add_encoded(const uint8_t* key, uint64_t hash, uint64_t n);
+  size_t find_or_insert(const uint8_t* key, uint64_t hash);
   void rehash(size_t slots);
   uint64_t hash(const uint8_t* key) const;
 
   GroupSpec spec_;
   std::vector<size_t> offsets_;
   size_t width_ = 0;
-  std::vector<uint8_t> scratch_;    // the key being looked up
+  size_t padded_ = 0;               // width_ rounded up to whole words, for hash()
+  // The queue: a ring of rows not yet counted, each key padded_ bytes (the padding zero).
+  struct Queued {
+    uint64_t hash;
+    std::vector<uint32_t>* log;
+    size_t at;
+  };
+  static constexpr size_t kQueue = 16;
+  std::array<Queued, kQueue> queue_{};
+  std::vector<uint8_t> queue_keys_;
+  size_t head_ = 0, queued_ = 0;
   std::vector<uint8_t> keys_;       // width_ bytes per group
-  std::vector<uint64_t> counts_;    // per group
-  std::vector<uint64_t> hashes_;    // per group, so growing never rehashes the keys
-  std::vector<uint32_t> slots_;     // open addressing: group + 1, 0 = empty
+  // Open addressing, at most half full. A slot holds all a row's lookup reads: the hash (the
+  // whole key, for a key of at most 8 bytes), the group and its count, so that a row touches one
+  // cache line of the table, which the kernel's walk between two reads has evicted.
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t group = 0;  // + 1; 0 = empty
+    uint32_t count = 0;  // a count is at most the sockets of one table
+  };
+  // A large table lives in a cached region of huge pages (table/column_arena.h): its pages are
+  // faulted in already, and one TLB entry covers 2 MiB where the walk evicts the 4 KiB ones.
+  using Slots = std::vector<Slot, ColumnAllocator<Slot>>;
+  static Slots empty_slots(size_t n);
+  Slots slots_;
+  std::vector<uint32_t> slot_of_;   // per group: its slot
   uint64_t total_ = 0;
 };
 

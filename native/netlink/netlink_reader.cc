@@ -238,6 +238,7 @@ Error count_groups(int fd, const DumpRequest& req, aggregate::GroupCounter& out,
   out.clear();
   Error e = dump_into(fd, bare, sink, stats, nullptr);
   if (e) out.clear();
+  out.flush();
   return e;
 }
 

@@ -187,8 +187,12 @@ void count_group(Sink& s, const Row& r) {
   aggregate::RowFields f;
   f.state = r.state, f.family = r.family, f.local_address = r.d + kSrc, f.remote_address = r.d + kDst;
   f.local_port = r.sport, f.remote_port = r.dport, f.uid = ld32(r.d + kUid);
-  uint32_t g = s.groups->add(f);
-  if (s.cookies) s.cookies->cookie.push_back(cookie_of(r.d)), s.cookies->group.push_back(g);
+  if (!s.cookies) {
+    s.groups->add(f);
+    return;
+  }
+  s.cookies->cookie.push_back(cookie_of(r.d)), s.cookies->group.push_back(0);  // the group, once counted
+  s.groups->add(f, &s.cookies->group, s.cookies->group.size() - 1);
 }
 
 // Hands a requested row to the sink's observers, then counts it or stores it.

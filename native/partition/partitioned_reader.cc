@@ -75,6 +75,24 @@ uint64_t PartitionedReader::expected_rows(const DumpRequest& req) {
   return it == learned_.end() ? 0 : it->second.rows;
 }
 
+// A group spec's identity: its keys and prefix lengths.
+std::string PartitionedReader::spec_key(const aggregate::GroupSpec& spec) {
+  std::string key{char(spec.prefix4), char(spec.prefix6)};
+  for (aggregate::Key k : spec.keys) key += char(k);
+  return key;
+}
+
+GroupHint PartitionedReader::group_hint(const std::string& spec) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  auto it = groups_seen_.find(spec);
+  return it == groups_seen_.end() ? GroupHint{} : it->second;
+}
+
+void PartitionedReader::learn_groups(const std::string& spec, GroupHint groups) {
+  std::lock_guard<std::mutex> lock(learned_m_);
+  groups_seen_[spec] = groups;
+}
+
 void PartitionedReader::learn(const DumpRequest& req, const partition::PortHistogram& h) {
   std::lock_guard<std::mutex> lock(learned_m_);
   Learned& l = learned_[shape(req)];
@@ -153,20 +171,36 @@ struct CountJob {
 // keeps is its groups'.
 struct GroupJob {
   aggregate::GroupCounter& out;
+  // The previous count of this spec's groups, so that no table grows: the first part's becomes
+  // the merged one and is sized for all, the others for one part's; learned again after.
+  GroupHint hint;
+  uint64_t rows;  // the rows expected, for the cookie logs
   std::vector<aggregate::GroupCounter> parts;
   std::vector<partition::CookieLog> logs;
 
-  Error single(int fd, const DumpRequest& r, DumpStats& st) { return netlink::count_groups(fd, r, out, &st); }
+  Error single(int fd, const DumpRequest& r, DumpStats& st) {
+    out.reserve(hint.total * 5 / 4);
+    Error e = netlink::count_groups(fd, r, out, &st);
+    hint = {out.groups(), out.groups()};
+    return e;
+  }
   void begin(size_t k, partition::MergeScratch&) {
     parts.assign(k, aggregate::GroupCounter(out.spec()));
     logs.assign(k, {});
+    for (size_t i = 0; i < k; ++i) {
+      parts[i].reserve((i == 0 ? hint.total : hint.part) * 5 / 4);
+      logs[i].cookie.reserve(rows * 5 / 4 / k), logs[i].group.reserve(rows * 5 / 4 / k);
+    }
   }
   Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) {
     p.cookies = &logs[i];
     return netlink::count_groups(fd, p, parts[i], &st);
   }
   void merge(partition::MergeScratch& scratch, const partition::RunEach&) {
+    hint.part = 0;
+    for (const aggregate::GroupCounter& p : parts) hint.part = std::max(hint.part, p.groups());
     partition::merge_groups(parts, logs, out, scratch);
+    hint.total = out.groups();
     std::vector<partition::CookieLog>().swap(logs);
     std::vector<uint64_t>().swap(scratch.cookie_slots);
   }
@@ -237,8 +271,13 @@ Error PartitionedReader::count_states(uint32_t asked, int fd, const DumpRequest&
 
 Error PartitionedReader::count_groups(uint32_t asked, int fd, const DumpRequest& req, aggregate::GroupCounter& out,
                                       DumpStats& st, uint32_t& used) {
-  GroupJob job{out, {}, {}};
-  return read(asked, fd, req, st, used, job);
+  // As with a table's rows, a filtered count's groups are no guide to the whole table's.
+  bool whole = unfiltered(req);
+  std::string spec = spec_key(out.spec());
+  GroupJob job{out, whole ? group_hint(spec) : GroupHint{}, whole ? expected_rows(req) : 0, {}, {}};
+  Error e = read(asked, fd, req, st, used, job);
+  if (!e && whole) learn_groups(spec, job.hint);
+  return e;
 }
 
 }  // namespace sockscope

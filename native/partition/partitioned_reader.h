@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 #include <memory>
 #include <mutex>
 
@@ -25,6 +26,12 @@ constexpr uint64_t kPartitionMinRows = 8000;
 // `auto` uses at most this many partitions: each one walks the whole hash (W), so past a few
 // the walks' CPU time grows while the saving F/K - F/(K+1) shrinks.
 constexpr size_t kMaxAutoPartitions = 4;
+
+// How many groups a count of one spec made: in all, and in its largest part.
+struct GroupHint {
+  size_t total = 0, part = 0;
+};
+
 class PartitionedReader {
  public:
   PartitionedReader();
@@ -64,12 +71,16 @@ class PartitionedReader {
   void learn_costs(const netlink::DumpRequest& req, const partition::Split& split, const std::vector<double>& ms,
                    const std::vector<partition::PortHistogram>& hists);
   uint64_t expected_rows(const netlink::DumpRequest& req);
+  static std::string spec_key(const aggregate::GroupSpec& spec);
+  GroupHint group_hint(const std::string& spec);
+  void learn_groups(const std::string& spec, GroupHint groups);
   Error run_parts(size_t k, const std::function<Error(size_t)>& dump);
 
   std::vector<int> cpus_;
   size_t auto_k_ = 1;
   std::mutex learned_m_;
   std::map<uint64_t, Learned> learned_;  // by request shape (tables, states)
+  std::map<std::string, GroupHint> groups_seen_;  // by group spec
   estab::Trust estab_;
   timewait::Trust time_wait_;
   std::mutex pool_m_;                    // one partitioned read at a time; guards the two below

@@ -409,7 +409,7 @@ Error read_tables(const ReadRequest& req, SocketTable& out) {
 
 Error count_groups(const ReadRequest& req, aggregate::GroupCounter& out) {
   out.clear();
-  return read_each(req, table_rows(req.root, req.tables), [&](Table t) {
+  Error e = read_each(req, table_rows(req.root, req.tables), [&](Table t) {
     return [&out, t](const Row& r) {
       aggregate::RowFields f;
       f.state = r.state, f.family = table_family(t), f.local_address = r.local, f.remote_address = r.remote;
@@ -417,6 +417,8 @@ Error count_groups(const ReadRequest& req, aggregate::GroupCounter& out) {
       out.add(f);
     };
   });
+  out.flush();
+  return e;
 }
 
 Error count_states(const ReadRequest& req, StateCounts& counts) {

@@ -98,19 +98,26 @@ void ranking() {
   CHECK_EQ(r.other_count, uint64_t{4}, "80 (3) and 8080 (1) in other");
   CHECK_EQ(r.other_groups, uint64_t{2}, "two groups left out");
   CHECK_EQ(r.total, uint64_t{12}, "total");
-  uint32_t g443 = c.add(row(1, 4, a, 443, a, 1));
-  CHECK_EQ(c.count(g443), uint64_t{6}, "add returns the group's index");
+  std::vector<uint32_t> log(2, 99);
+  c.add(row(1, 4, a, 443, a, 1), &log, 1);
+  CHECK_EQ(log[1], uint32_t{99}, "a queued row's group is not known yet");
+  c.flush();
+  uint32_t g443 = log[1];
+  CHECK_EQ(c.count(g443), uint64_t{6}, "the log gets the row's group once it is counted");
   c.take_back(g443);
   c.take_back(g443);
   c.take_back(99);  // no such group: nothing changes
   CHECK_EQ(c.total(), uint64_t{11}, "two taken back");
   GroupCounter::Checkpoint cp = c.checkpoint();
   c.add(row(1, 4, a, 9000, a, 1));
-  c.add(row(1, 4, a, 443, a, 1));
+  c.flush();
+  c.add(row(1, 4, a, 443, a, 1));  // still queued: restore drops it too
   c.restore(cp);
   CHECK_EQ(c.total(), uint64_t{11}, "restored total");
   CHECK_EQ(c.groups(), size_t{4}, "the group added after the checkpoint is gone");
-  CHECK_EQ(c.count(c.add(row(1, 4, a, 9000, a, 2))), uint64_t{1}, "and is found again from zero after rehash");
+  c.add(row(1, 4, a, 9000, a, 2), &log, 0);
+  c.flush();
+  CHECK_EQ(c.count(log[0]), uint64_t{1}, "and is found again from zero after rehash");
   c.take_back(4);
   GroupCounter d({{Key::kLocalPort}});
   d.add(row(1, 4, a, 8080, a, 1));
@@ -142,6 +149,7 @@ void against_map() {
     c.add(row(state, family, local, 80, remote, rport));
     want[std::to_string(state) + "/" + std::to_string(family) + "/" + hex(remote.b, 16) + "/" + std::to_string(rport)]++;
   }
+  c.flush();
   CHECK_EQ(c.groups(), want.size(), "as many groups as distinct keys");
   bool all = true;
   Ranking r = c.rank(0);
@@ -162,6 +170,43 @@ void against_map() {
     return c.count(a) != c.count(b) ? c.count(a) > c.count(b) : std::memcmp(c.key(a), c.key(b), c.width()) < 0;
   });
   CHECK(r.groups == sorted, "the ranking equals a comparison sort, ties in key order");
+}
+
+// Keys of at most 8 bytes are told apart by their hash alone, so the hash must never merge two:
+// near-unique keys of 3 and of exactly 8 bytes against a std::map, and a merge of two counters.
+void short_keys_against_map() {
+  std::mt19937 rng(11);
+  Addr a = v4("10.0.0.1");
+  GroupCounter narrow({{Key::kState, Key::kLocalPort}}), wide({{Key::kUid, Key::kLocalPort, Key::kRemotePort}});
+  GroupCounter wide_half({{Key::kUid, Key::kLocalPort, Key::kRemotePort}});
+  std::map<uint32_t, uint64_t> want_narrow;
+  std::map<uint64_t, uint64_t> want_wide;
+  for (int i = 0; i < 300000; ++i) {
+    uint8_t state = uint8_t(1 + rng() % 11);
+    uint16_t lport = uint16_t(rng()), rport = uint16_t(rng() % 3);
+    uint32_t uid = rng() % 4 == 0 ? 0xffffffffu - rng() % 2 : rng() % 3;
+    narrow.add(row(state, 4, a, lport, a, rport, uid));
+    (i % 2 ? wide : wide_half).add(row(state, 4, a, lport, a, rport, uid));
+    ++want_narrow[uint32_t{state} << 16 | lport];
+    ++want_wide[uint64_t{uid} << 32 | uint32_t{lport} << 16 | rport];
+  }
+  wide.merge(wide_half);
+  narrow.flush();
+  CHECK_EQ(narrow.groups(), want_narrow.size(), "3-byte keys: as many groups as distinct keys");
+  CHECK_EQ(wide.groups(), want_wide.size(), "8-byte keys, merged: as many groups as distinct keys");
+  bool narrow_ok = true, wide_ok = true;
+  for (uint32_t g = 0; g < narrow.groups(); ++g) {
+    const uint8_t* k = narrow.key(g);
+    narrow_ok = narrow_ok && narrow.count(g) == want_narrow[uint32_t{k[0]} << 16 | k[1] << 8 | k[2]];
+  }
+  for (uint32_t g = 0; g < wide.groups(); ++g) {
+    const uint8_t* k = wide.key(g);
+    uint64_t key = 0;
+    for (size_t i = 0; i < 8; ++i) key = key << 8 | k[i];
+    wide_ok = wide_ok && wide.count(g) == want_wide[key];
+  }
+  CHECK(narrow_ok, "3-byte keys: every group's count equals the map's");
+  CHECK(wide_ok, "8-byte keys: every group's count equals the map's");
 }
 
 // Counts that take one, two and three bytes rank by their value.
@@ -186,6 +231,7 @@ int main() {
   prefixes();
   ranking();
   against_map();
+  short_keys_against_map();
   large_counts();
   return check::finish();
 }
