@@ -282,25 +282,44 @@ struct ReadJob {
   }
 };
 
-// The ranked groups: each group's encoded key (width bytes, keys at offsets) and count, and
-// what `top` left out.
-Napi::Object groups_to_js(Napi::Env env, const aggregate::GroupCounter& c, const aggregate::Ranking& r) {
-  std::vector<uint8_t> keys(r.groups.size() * c.width());
-  std::vector<double> counts(r.groups.size());
+// The ranked groups in order, each key `width` bytes with the keys at `offsets`, and what `top`
+// left out. Copied out of the counter on the worker thread, whose tables are freed there too: the
+// event loop only wraps two columns.
+struct RankedGroups {
+  size_t width = 0;
+  std::vector<size_t> offsets;
+  std::vector<uint8_t> keys;
+  std::vector<double> counts;
+  uint64_t other_count = 0, other_groups = 0, total = 0;
+};
+
+RankedGroups take_ranked(aggregate::GroupCounter& c, size_t top) {
+  aggregate::Ranking r = c.rank(top);
+  RankedGroups out;
+  out.width = c.width();
+  for (size_t i = 0; i < c.spec().keys.size(); ++i) out.offsets.push_back(c.offset(i));
+  out.keys.resize(r.groups.size() * c.width());
+  out.counts.resize(r.groups.size());
   for (size_t i = 0; i < r.groups.size(); ++i) {
-    std::memcpy(keys.data() + i * c.width(), c.key(r.groups[i]), c.width());
-    counts[i] = static_cast<double>(c.count(r.groups[i]));
+    std::memcpy(out.keys.data() + i * c.width(), c.key(r.groups[i]), c.width());
+    out.counts[i] = static_cast<double>(c.count(r.groups[i]));
   }
-  Napi::Array offsets = Napi::Array::New(env, c.spec().keys.size());
-  for (uint32_t i = 0; i < c.spec().keys.size(); ++i) offsets.Set(i, static_cast<double>(c.offset(i)));
+  out.other_count = r.other_count, out.other_groups = r.other_groups, out.total = r.total;
+  c = aggregate::GroupCounter(c.spec());
+  return out;
+}
+
+Napi::Object groups_to_js(Napi::Env env, RankedGroups&& g) {
+  Napi::Array offsets = Napi::Array::New(env, g.offsets.size());
+  for (uint32_t i = 0; i < g.offsets.size(); ++i) offsets.Set(i, static_cast<double>(g.offsets[i]));
   Napi::Object out = Napi::Object::New(env);
-  out.Set("width", static_cast<double>(c.width()));
+  out.Set("width", static_cast<double>(g.width));
   out.Set("offsets", offsets);
-  out.Set("keys", column(env, std::move(keys)));
-  out.Set("counts", column(env, std::move(counts)));
-  out.Set("otherCount", static_cast<double>(r.other_count));
-  out.Set("otherGroups", static_cast<double>(r.other_groups));
-  out.Set("total", static_cast<double>(r.total));
+  out.Set("keys", column(env, std::move(g.keys)));
+  out.Set("counts", column(env, std::move(g.counts)));
+  out.Set("otherCount", static_cast<double>(g.other_count));
+  out.Set("otherGroups", static_cast<double>(g.other_groups));
+  out.Set("total", static_cast<double>(g.total));
   return out;
 }
 
@@ -328,15 +347,15 @@ struct GroupJob {
   explicit GroupJob(Request r) : req(std::move(r)), counter(req.group.spec) {}
   Request req;
   aggregate::GroupCounter counter;
-  aggregate::Ranking ranking;
+  RankedGroups groups;
   ReadOutcome outcome;
   Error err;
   void run() {
     err = guarded([&] { return in_namespace(req, [&] { return count_groups(req.read, counter, outcome, req.splitter()); }); });
-    if (!err) ranking = counter.rank(req.group.top);
+    if (!err) err = guarded([&] { return groups = take_ranked(counter, req.group.top), Error{}; });
   }
   Napi::Value result(Napi::Env env) {
-    Napi::Object out = groups_to_js(env, counter, ranking);
+    Napi::Object out = groups_to_js(env, std::move(groups));
     out.Set("source", source_name(outcome.source));
     out.Set("inconsistent", outcome.inconsistent);
     if (outcome.source == Source::kNetlink) out.Set("dump", outcome_to_js(env, outcome));

@@ -149,15 +149,8 @@ size_t GroupCounter::find_or_insert(const uint8_t* key, uint64_t h) {
   }
 }
 
-GroupCounter::Slots GroupCounter::empty_slots(size_t n) {
-  constexpr size_t kRegionFrom = 256 << 10;  // bytes; a smaller table stays on the heap
-  size_t bytes = n * sizeof(Slot);
-  ColumnAllocator<Slot> alloc = bytes >= kRegionFrom ? ColumnAllocator<Slot>(std::make_shared<ColumnArena>(bytes)) : ColumnAllocator<Slot>();
-  return Slots(n, Slot{}, alloc);
-}
-
 void GroupCounter::rehash(size_t slots) {
-  Slots old = empty_slots(slots);
+  std::vector<Slot> old(slots);
   old.swap(slots_);
   size_t mask = slots - 1;
   for (const Slot& o : old) {

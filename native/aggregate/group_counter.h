@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "table/column_arena.h"
 #include "table/socket_table.h"
 
 namespace sockscope::aggregate {
@@ -128,11 +127,7 @@ class GroupCounter {
     uint32_t group = 0;  // + 1; 0 = empty
     uint32_t count = 0;  // a count is at most the sockets of one table
   };
-  // A large table lives in a cached region of huge pages (table/column_arena.h): its pages are
-  // faulted in already, and one TLB entry covers 2 MiB where the walk evicts the 4 KiB ones.
-  using Slots = std::vector<Slot, ColumnAllocator<Slot>>;
-  static Slots empty_slots(size_t n);
-  Slots slots_;
+  std::vector<Slot> slots_;
   std::vector<uint32_t> slot_of_;   // per group: its slot
   uint64_t total_ = 0;
 };

@@ -167,8 +167,8 @@ struct CountJob {
 };
 
 // A group count: one dump, or a counter per partition, merged with each row's cookie logged to
-// drop doubles. The logs and the cookie set are freed after the merge: the memory a group count
-// keeps is its groups'.
+// drop doubles. The logs and the cookie set are the scratch's, kept for the next read as a state
+// count's are: freed, their pages would fault in again on every read.
 struct GroupJob {
   aggregate::GroupCounter& out;
   // The previous count of this spec's groups, so that no table grows: the first part's becomes
@@ -176,7 +176,7 @@ struct GroupJob {
   GroupHint hint;
   uint64_t rows;  // the rows expected, for the cookie logs
   std::vector<aggregate::GroupCounter> parts;
-  std::vector<partition::CookieLog> logs;
+  std::vector<partition::CookieLog>* logs = nullptr;  // the scratch's
 
   Error single(int fd, const DumpRequest& r, DumpStats& st) {
     out.reserve(hint.total * 5 / 4);
@@ -184,25 +184,25 @@ struct GroupJob {
     hint = {out.groups(), out.groups()};
     return e;
   }
-  void begin(size_t k, partition::MergeScratch&) {
+  void begin(size_t k, partition::MergeScratch& scratch) {
     parts.assign(k, aggregate::GroupCounter(out.spec()));
-    logs.assign(k, {});
+    logs = &scratch.logs;
+    logs->resize(k);
     for (size_t i = 0; i < k; ++i) {
       parts[i].reserve((i == 0 ? hint.total : hint.part) * 5 / 4);
-      logs[i].cookie.reserve(rows * 5 / 4 / k), logs[i].group.reserve(rows * 5 / 4 / k);
+      partition::CookieLog& l = (*logs)[i];
+      l.clear(), l.cookie.reserve(rows * 5 / 4 / k), l.group.reserve(rows * 5 / 4 / k);
     }
   }
   Error part(size_t i, int fd, DumpRequest& p, DumpStats& st) {
-    p.cookies = &logs[i];
+    p.cookies = &(*logs)[i];
     return netlink::count_groups(fd, p, parts[i], &st);
   }
   void merge(partition::MergeScratch& scratch, const partition::RunEach&) {
     hint.part = 0;
     for (const aggregate::GroupCounter& p : parts) hint.part = std::max(hint.part, p.groups());
-    partition::merge_groups(parts, logs, out, scratch);
+    partition::merge_groups(parts, *logs, out, scratch);
     hint.total = out.groups();
-    std::vector<partition::CookieLog>().swap(logs);
-    std::vector<uint64_t>().swap(scratch.cookie_slots);
   }
 };
 
@@ -274,7 +274,7 @@ Error PartitionedReader::count_groups(uint32_t asked, int fd, const DumpRequest&
   // As with a table's rows, a filtered count's groups are no guide to the whole table's.
   bool whole = unfiltered(req);
   std::string spec = spec_key(out.spec());
-  GroupJob job{out, whole ? group_hint(spec) : GroupHint{}, whole ? expected_rows(req) : 0, {}, {}};
+  GroupJob job{out, whole ? group_hint(spec) : GroupHint{}, whole ? expected_rows(req) : 0, {}};
   Error e = read(asked, fd, req, st, used, job);
   if (!e && whole) learn_groups(spec, job.hint);
   return e;
