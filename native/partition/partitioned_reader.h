@@ -7,9 +7,9 @@
 
 #include <cstdint>
 #include <map>
-#include <string>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "curr_estab.h"
 #include "netlink/netlink_reader.h"
