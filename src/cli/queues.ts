@@ -1,5 +1,5 @@
-// `sockscope queues`: every listener's queues (half-open counts included), UNIX ones last, then
-// the overflow counters.
+// `sockscope queues`: every listener's queues (half-open counts and its own drops included), UNIX
+// ones last, then the overflow counters.
 import { keyCounters, netstatCounters } from '../counters.js';
 import { endpoint, formatTable } from '../format.js';
 import { listenQueues, type AnyListenQueue, type ListenQueue, type ListenQueueOptions } from '../queues.js';
@@ -27,6 +27,7 @@ export async function queues(f: Flags): Promise<string> {
     { title: 'Accept-Q', value: (l) => known(l.acceptQueue), right: true },
     { title: 'Backlog', value: (l) => known(l.backlog), right: true },
     { title: 'SYN-Recv', value: (l) => (l.proto === 'unix' ? '-' : String(l.synRecv)), right: true },
+    { title: 'Drops', value: (l) => (l.proto === 'unix' ? '-' : known(l.drops)), right: true },
     { title: 'Full', value: (l) => (l.full === null ? '-' : l.full ? 'yes' : 'no') },
   ]);
   const lines = OVERFLOW_KEYS.map((k) => `${String(key[k]).padStart(10)} ${k}`);

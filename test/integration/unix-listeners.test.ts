@@ -119,9 +119,9 @@ describe.skipIf(!HAS_NETNS || !hasCommand('python3'))('sockscope queues and doct
     const r = cli(['queues'], fx);
     expect(r.status, r.stderr).toBe(0);
     const line = (p: string) => r.stdout.split('\n').find((l) => l.startsWith(`${p} `))!.split(/\s+/);
-    expect(line(fx.made.full.path)).toEqual([fx.made.full.path, '2', '1', '-', 'yes']);
-    expect(line(fx.made.waiting.path)).toEqual([fx.made.waiting.path, '2', '5', '-', 'no']);
-    expect(line('@sockscope@seq')).toEqual(['@sockscope@seq', '1', '4', '-', 'no']);
+    expect(line(fx.made.full.path)).toEqual([fx.made.full.path, '2', '1', '-', '-', 'yes']);
+    expect(line(fx.made.waiting.path)).toEqual([fx.made.waiting.path, '2', '5', '-', '-', 'no']);
+    expect(line('@sockscope@seq')).toEqual(['@sockscope@seq', '1', '4', '-', '-', 'no']);
     const json = JSON.parse(cli(['queues', '--json'], fx).stdout) as { listeners: { proto: string }[] };
     expect(json.listeners.filter((l) => l.proto === 'unix').length).toBe(3);
   });

@@ -73,6 +73,9 @@ describe.skipIf(!HAS_NETNS || !hasCommand('nstat') || !hasCommand('netstat') || 
       ]);
       const skmem = /skmem:\(.*\bd(\d+)\)/.exec(fx.exec('ss', ['-tlmnH']));
       expect(Number(skmem![1])).toBe(DROPPED);
+      const text = cli(['queues', '--source', 'netlink'], fx).stdout.split('\n');
+      expect(text[0]!.split(/\s+/)).toEqual(['Local', 'Address:Port', 'Accept-Q', 'Backlog', 'SYN-Recv', 'Drops', 'Full']);
+      expect(text[1]!.split(/\s+/)).toEqual([`127.0.0.1:${fx.made.flood}`, String(BACKLOG + 1), String(BACKLOG), '0', String(DROPPED), 'yes']);
     });
 
     it('leaves the listener holding backlog + 1 connections', () => {
