@@ -42,6 +42,10 @@ void put_prefix(const GroupSpec& spec, uint8_t family, const uint8_t* address, u
   store_be(load_be64(address + 8) & top_bits(bits > 64 ? bits - 64 : 0), 8, a + 8);
 }
 
+// At most three quarters full: a probe run then mostly stays in the cache line of its first slot
+// (four 16-byte slots a line), and the table costs 21 to 43 bytes a group instead of 32 to 64.
+bool over_load(size_t groups, size_t slots) { return groups * 4 > slots * 3; }
+
 uint64_t mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
   h *= 0xff51afd7ed558ccdull;
@@ -163,7 +167,7 @@ void GroupCounter::rehash(size_t slots) {
 }
 
 uint32_t GroupCounter::add_encoded(const uint8_t* key, uint64_t hash, uint64_t n) {
-  if ((groups() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+  if (over_load(groups() + 1, slots_.size())) rehash(slots_.size() * 2);
   Slot& slot = slots_[find_or_insert(key, hash)];
   slot.count += static_cast<uint32_t>(n);
   total_ += n;
@@ -201,7 +205,7 @@ void GroupCounter::restore(const Checkpoint& c) {
 
 void GroupCounter::reserve(size_t groups) {
   size_t slots = slots_.size();
-  while (slots < groups * 2) slots *= 2;
+  while (over_load(groups, slots)) slots *= 2;
   if (slots != slots_.size()) rehash(slots);
   keys_.reserve(groups * width_), slot_of_.reserve(groups);
 }

@@ -119,9 +119,9 @@ class GroupCounter {
   std::vector<uint8_t> queue_keys_;
   size_t head_ = 0, queued_ = 0;
   std::vector<uint8_t> keys_;       // width_ bytes per group
-  // Open addressing, at most half full. A slot holds all a row's lookup reads: the hash (the
-  // whole key, for a key of at most 8 bytes), the group and its count, so that a row touches one
-  // cache line of the table, which the kernel's walk between two reads has evicted.
+  // Open addressing, at most three quarters full. A slot holds all a row's lookup reads: the
+  // hash (the whole key, for a key of at most 8 bytes), the group and its count, so that a row
+  // touches one cache line of the table, which the kernel's walk between two reads has evicted.
   struct Slot {
     uint64_t hash = 0;
     uint32_t group = 0;  // + 1; 0 = empty
