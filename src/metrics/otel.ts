@@ -4,13 +4,19 @@
 // caller's Meter does the work, so the package needs the API at compile time alone.
 import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
 
+import type { PortPressure } from '../port-pressure.js';
 import { TCP_STATES } from '../states.js';
-import { checkCollectorOptions, timedRead, type CollectorOptions } from './collect.js';
+import { checkMetricsOptions, prefixLabel, timedRead, topKReads, type CollectorOptions, type TopKOptions } from './collect.js';
 import { readSocketFigures, type ListenerFigures } from './socket-figures.js';
 import { readTcpCounters, type TcpCounters } from './tcp-counters.js';
 
-/** Options of observeSockets: where to read (as every read), and how to bound the series. */
-export interface ObserveSocketsOptions extends CollectorOptions {
+/**
+ * Options of observeSockets: where to read (as every read), and how to bound the series. The top-K
+ * instruments: `topRemotePrefixes` observes `sockscope.tcp.remote_prefix.connections`,
+ * `topPortPressure` `sockscope.tcp.ephemeral_port.used` and `.use_ratio` and
+ * `sockscope.tcp.ephemeral_ports.usable`.
+ */
+export interface ObserveSocketsOptions extends CollectorOptions, TopKOptions {
   /** Observe the sockets on these local ports per state (`sockscope.tcp.port.connections`): an allowlist, 11 series a port. @default none */
   ports?: number[];
 }
@@ -25,17 +31,21 @@ const COUNTERS: Record<keyof TcpCounters, [string, string, string]> = {
 };
 
 const listenerAttributes = (l: ListenerFigures) => ({ 'server.address': l.address, 'server.port': l.port });
+/** An outbound destination: this host's address as the client, the peer as the server. */
+const destinationAttributes = (p: PortPressure) => ({ 'client.address': p.localAddress, 'server.address': p.remoteAddress, 'server.port': p.remotePort });
 
 /**
  * Registers sockscope's instruments on `meter`: TCP connections per state, queued bytes, listener
- * queues, the kernel's listen and retransmit counters, and whether each read succeeded. All are
+ * queues, the kernel's listen and retransmit counters, the top-K figures asked for, and whether
+ * each read succeeded. All are
  * read at collection time, by one batch callback. Returns a function that removes the callback;
  * the instruments then report nothing.
  *
  * @throws TypeError or RangeError for a bad option, here rather than at every collection.
  */
 export function observeSockets(meter: Meter, options?: ObserveSocketsOptions): () => void {
-  const { read, maxListeners, onError } = checkCollectorOptions(options, 'observeSockets', ['ports']);
+  const { read, maxListeners, onError, top } = checkMetricsOptions(options, 'observeSockets', ['ports']);
+  const topK = topKReads(read, top);
   const ports = (options as ObserveSocketsOptions | undefined)?.ports;
   const figures = { ...read, ...(ports !== undefined && { ports }) };
   if (typeof meter?.addBatchObservableCallback !== 'function') {
@@ -58,15 +68,28 @@ export function observeSockets(meter: Meter, options?: ObserveSocketsOptions): (
   const counters = Object.entries(COUNTERS).map(
     ([field, [name, unit, description]]) => [field as keyof TcpCounters, meter.createObservableCounter(name, { unit, description })] as const,
   );
+  const remotePrefixes = top.topRemotePrefixes
+    ? gauge('sockscope.tcp.remote_prefix.connections', '{connection}', 'ESTABLISHED TCP connections per remote /24 (IPv6 /64), the topRemotePrefixes largest, the rest as prefix "other".')
+    : undefined;
+  const pressure = top.topPortPressure
+    ? {
+        used: gauge('sockscope.tcp.ephemeral_port.used', '{port}', 'Sockets holding an ephemeral port toward one destination, TIME_WAIT included (the topPortPressure most).'),
+        ratio: gauge('sockscope.tcp.ephemeral_port.use_ratio', '1', 'Share of the usable ephemeral port range held toward one destination (the topPortPressure most).'),
+        usable: gauge('sockscope.tcp.ephemeral_ports.usable', '{port}', 'Ports of net.ipv4.ip_local_port_range less ip_local_reserved_ports.'),
+      }
+    : undefined;
   const success = gauge('sockscope.collector.success', '1', 'Whether a sockscope read succeeded in this collection (1) or failed (0).');
   const duration = gauge('sockscope.collector.duration', 's', 'How long a sockscope read took in this collection.');
 
   const callback = async (result: BatchObservableResult) => {
-    const [sockets, netstat] = await Promise.all([
+    const [sockets, netstat, prefixes, ports] = await Promise.all([
       timedRead(() => readSocketFigures(figures), 'sockets', onError),
       timedRead(() => readTcpCounters(read), 'netstat', onError),
+      remotePrefixes && timedRead(topK.prefixes, 'prefixes', onError),
+      pressure && timedRead(topK.ports, 'ports', onError),
     ]);
-    for (const [collector, outcome] of [['sockets', sockets], ['netstat', netstat]] as const) {
+    for (const [collector, outcome] of [['sockets', sockets], ['netstat', netstat], ['prefixes', prefixes], ['ports', ports]] as const) {
+      if (!outcome) continue;
       result.observe(success, outcome.error ? 0 : 1, { collector });
       result.observe(duration, outcome.seconds, { collector });
     }
@@ -85,8 +108,20 @@ export function observeSockets(meter: Meter, options?: ObserveSocketsOptions): (
     }
     const n = netstat.value;
     if (n) for (const [field, counter] of counters) result.observe(counter, n[field]);
+    if (remotePrefixes && prefixes?.value) for (const g of prefixes.value) result.observe(remotePrefixes, g.count, { prefix: prefixLabel(g) });
+    if (pressure && ports?.value) {
+      for (const p of ports.value) {
+        result.observe(pressure.used, p.used, destinationAttributes(p));
+        result.observe(pressure.ratio, p.fraction, destinationAttributes(p));
+      }
+      result.observe(pressure.usable, ports.value.rangeSize);
+    }
   };
-  const observables: Observable[] = [connections, queued, acceptQueue, backlog, drops, portConnections, omitted, ...counters.map(([, c]) => c), success, duration];
+  const observables: Observable[] = [
+    ...[connections, queued, acceptQueue, backlog, drops, portConnections, omitted, ...counters.map(([, c]) => c), success, duration],
+    ...(remotePrefixes ? [remotePrefixes] : []),
+    ...(pressure ? [pressure.used, pressure.ratio, pressure.usable] : []),
+  ];
   meter.addBatchObservableCallback(callback, observables);
   return () => meter.removeBatchObservableCallback(callback, observables);
 }

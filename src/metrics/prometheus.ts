@@ -3,18 +3,22 @@
 // node_exporter reports a failed collector, so one bad read never fails the whole scrape.
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-import { countBy, type CountByResult } from '../count-by.js';
-import { portPressure, type PortPressure, type PortPressureResult } from '../port-pressure.js';
+import type { CountByResult } from '../count-by.js';
+import type { PortPressure, PortPressureResult } from '../port-pressure.js';
 import { TCP_STATES } from '../states.js';
 import { unixListenQueues, unixListenersByName } from '../unix-queues.js';
-import { checkString, invalid } from '../validate.js';
-import { checkCollectorOptions, timedRead, type Collector, type CollectorOptions, type Outcome } from './collect.js';
-import type { MetricsReadOptions } from './read-options.js';
+import { invalid } from '../validate.js';
+import { checkMetricsOptions, prefixLabel, timedRead, topKReads, type Collector, type CollectorOptions, type Outcome, type TopKOptions } from './collect.js';
 import { readSocketFigures, type SocketFigures } from './socket-figures.js';
 import { readTcpCounters, type TcpCounters } from './tcp-counters.js';
 
-/** Options of registerSockscopeMetrics: where to read (as every read), and how to name and bound the series. */
-export interface SockscopeMetricsOptions extends CollectorOptions {
+/**
+ * Options of registerSockscopeMetrics: where to read (as every read), and how to name and bound the
+ * series. The top-K series: `topRemotePrefixes` exports `<prefix>tcp_remote_prefix_connections{prefix}`,
+ * `topPortPressure` `<prefix>tcp_ephemeral_port_used` and `_use_ratio` (labelled by local_address,
+ * remote_address and remote_port) and `<prefix>tcp_ephemeral_ports_usable`.
+ */
+export interface SockscopeMetricsOptions extends CollectorOptions, TopKOptions {
   /** Put before every metric name. @default 'sockscope_' */
   prefix?: string;
   /**
@@ -28,26 +32,11 @@ export interface SockscopeMetricsOptions extends CollectorOptions {
    * an allowlist, so at most 11 series a port. @default none
    */
   ports?: number[];
-  /**
-   * Export the K remote prefixes (/24, /64) holding the most ESTABLISHED connections
-   * (`<prefix>tcp_remote_prefix_connections{prefix}`) plus one `prefix="other"` series: K + 1
-   * series, read by a collector of their own, `prefixes`. @default 0 (none)
-   */
-  topRemotePrefixes?: number;
-  /**
-   * Export the K destinations holding the most ephemeral ports (`<prefix>tcp_ephemeral_port_used`
-   * and `_use_ratio`, labelled by local_address, remote_address and remote_port) and the usable
-   * range (`<prefix>tcp_ephemeral_ports_usable`): 2K + 1 series, read by a collector of their own,
-   * `ports`. @default 0 (none)
-   */
-  topPortPressure?: number;
-  /** Where portPressure reads the port range sysctls. @default '/proc/sys' */
-  sysRoot?: string;
 }
 
 export type { Collector } from './collect.js';
 
-const EXTRA_OPTIONS = ['prefix', 'unix', 'ports', 'topRemotePrefixes', 'topPortPressure', 'sysRoot'] as const;
+const EXTRA_OPTIONS = ['prefix', 'unix', 'ports'] as const;
 const METRIC_NAME_PREFIX = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
 /** The kernel counters, named as node_exporter's netstat collector names them (plus `_total`). */
@@ -105,24 +94,14 @@ function clear(metric: Gauge | Counter): void {
 }
 
 function checkOptions(options: unknown) {
-  const { read, maxListeners, onError } = checkCollectorOptions(options, 'registerSockscopeMetrics', EXTRA_OPTIONS);
+  const { read, maxListeners, onError, top } = checkMetricsOptions(options, 'registerSockscopeMetrics', EXTRA_OPTIONS);
   const o = (options ?? {}) as SockscopeMetricsOptions;
   const prefix = o.prefix ?? 'sockscope_';
   if (typeof prefix !== 'string') throw invalid(TypeError, 'a string', 'prefix', prefix);
   if (!METRIC_NAME_PREFIX.test(prefix)) throw invalid(RangeError, 'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', 'prefix', prefix);
   if (o.unix !== undefined && typeof o.unix !== 'boolean') throw invalid(TypeError, 'a boolean', 'unix', o.unix);
-  const topK = (name: 'topRemotePrefixes' | 'topPortPressure') => {
-    const v = o[name] ?? 0;
-    if (typeof v !== 'number') throw invalid(TypeError, 'a number', name, v);
-    if (!Number.isInteger(v) || v < 0 || v > 1000) throw invalid(RangeError, 'an integer from 0 to 1000', name, v);
-    return v;
-  };
-  if (o.sysRoot !== undefined) checkString(o.sysRoot, 'sysRoot');
   const figures = { ...read, ...(o.ports !== undefined && { ports: o.ports }) };
-  return {
-    read, figures, prefix, maxListeners, onError, unix: o.unix === true,
-    topRemotePrefixes: topK('topRemotePrefixes'), topPortPressure: topK('topPortPressure'), sysRoot: o.sysRoot,
-  };
+  return { read, figures, prefix, maxListeners, onError, unix: o.unix === true, top };
 }
 
 /**
@@ -183,16 +162,17 @@ export function registerSockscopeMetrics(registry: Registry, options?: Sockscope
   }
 
   if (withUnix) registerUnixListenerGauges(prefix, maxListeners, registers, unix);
-  const prefixes = perScrape(() => countBy({ ...read, by: 'remotePrefix', states: ['ESTABLISHED'], top: o.topRemotePrefixes }), 'prefixes', onError);
-  if (o.topRemotePrefixes) registerPrefixGauges(prefix, registers, prefixes);
-  const ports = perScrape(() => portPressure({ ...portRead(read), sysRoot: o.sysRoot, top: o.topPortPressure }), 'ports', onError);
-  if (o.topPortPressure) registerPortPressureGauges(prefix, registers, ports);
+  const topK = topKReads(read, o.top);
+  const prefixes = perScrape(topK.prefixes, 'prefixes', onError);
+  if (o.top.topRemotePrefixes) registerPrefixGauges(prefix, registers, prefixes);
+  const ports = perScrape(topK.ports, 'ports', onError);
+  if (o.top.topPortPressure) registerPortPressureGauges(prefix, registers, ports);
 
   // The collectors in use, in this order in the scrape metrics; all read at once.
   const collectors: [Collector, () => Promise<Outcome<unknown>>][] = [['sockets', sockets], ['netstat', netstat]];
   if (withUnix) collectors.push(['unix', unix]);
-  if (o.topRemotePrefixes) collectors.push(['prefixes', prefixes]);
-  if (o.topPortPressure) collectors.push(['ports', ports]);
+  if (o.top.topRemotePrefixes) collectors.push(['prefixes', prefixes]);
+  if (o.top.topPortPressure) collectors.push(['ports', ports]);
   const outcomes = async () => {
     const done = await Promise.all(collectors.map(([, read]) => read()));
     return Object.fromEntries(collectors.map(([name], i) => [name, done[i]!]));
@@ -217,12 +197,6 @@ export function registerSockscopeMetrics(registry: Registry, options?: Sockscope
   });
 }
 
-/** The read options portPressure takes: all but the local port, which the range decides. */
-function portRead(read: MetricsReadOptions): Omit<MetricsReadOptions, 'localPort'> {
-  const { localPort: _range, ...rest } = read;
-  return rest;
-}
-
 /** The top remote prefixes of ESTABLISHED connections, and the rest as `prefix="other"`. */
 function registerPrefixGauges(prefix: string, registers: Registry[], read: () => Promise<Outcome<CountByResult>>): void {
   gaugeOver(read, prefix, registers)(
@@ -230,7 +204,7 @@ function registerPrefixGauges(prefix: string, registers: Registry[], read: () =>
     'ESTABLISHED TCP connections per remote /24 (IPv6 /64), the topRemotePrefixes largest, the rest as prefix="other".',
     ['prefix'],
     (g, groups) => {
-      for (const group of groups) g.set({ prefix: 'other' in group ? 'other' : group.remotePrefix! }, group.count);
+      for (const group of groups) g.set({ prefix: prefixLabel(group) }, group.count);
     },
   );
 }

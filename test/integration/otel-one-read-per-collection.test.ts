@@ -69,5 +69,12 @@ describe('observeSockets', () => {
       /^Unknown option "maxListener" for observeSockets\(\); did you mean "maxListeners"\?/,
     );
     expect(() => observeSockets({} as never)).toThrow(new TypeError('Expected an OpenTelemetry Meter (from metrics.getMeter()) for meter'));
+    expect(() => observeSockets(otel.meter, { topRemotePrefixes: 1001 })).toThrow(
+      new RangeError('Expected an integer from 0 to 1000 for topRemotePrefixes but received 1001 of type number'),
+    );
+    expect(() => observeSockets(otel.meter, { topPortPressure: '2' } as object)).toThrow(
+      new TypeError('Expected a number for topPortPressure but received "2" of type string'),
+    );
+    expect(() => observeSockets(otel.meter, { sysRoot: 5 } as object)).toThrow(TypeError);
   });
 });
