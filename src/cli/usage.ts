@@ -12,7 +12,7 @@ Commands:
             FILTER: ss's language, e.g. state established '( dport = :443 or sport = :443 )', dst 10.0.0.0/8
             UNIX sockets, as ss -x: list -x [-l|-a] [-e] [-p] [--state NAME]... [--json|--ndjson]
   queues    listeners' accept queue, backlog, half-open count and drops (TCP, then UNIX), and the overflow counters   [-4|-6] [--json]
-  watch     [SECONDS] a sample every SECONDS (default 1): counter increases, busy accept queues
+  watch     [SECONDS] a sample every SECONDS (default 1): counter increases, listeners that dropped, busy accept queues
             [--count N] [--json] (one JSON object a line)
   counters  [PATTERN] kernel counters named as nstat -az names them; PATTERN: a regex, any case   [--json]
   doctor    what the tables, counters and sysctls say is wrong   [--duration SECONDS] [--json]

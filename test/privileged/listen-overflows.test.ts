@@ -116,3 +116,34 @@ describe.skipIf(!HAS_NETNS || !hasCommand('nstat') || !hasCommand('netstat') || 
     });
   },
 );
+
+describe.skipIf(!HAS_NETNS || !netlinkReady || !hasCommand('python3'))(
+  'sockscope watch names the listener that dropped (skipped without a private namespace, netlink or python3)',
+  () => {
+    let fx: Fixture<{ flood: number }>;
+    beforeAll(async () => {
+      fx = await startInNetns<{ flood: number }>(['python3', path.join(ROOT, 'test/fixtures/listen_pressure.py'), '--waiting']);
+    });
+    afterAll(() => fx?.stop());
+
+    it('prints the flooded listener and its drops in the sample after the flood, and no other', () => {
+      // Two samples over netlink inside the namespace, the flood between them, printed as watch prints them.
+      const script = `
+        import { execFileSync } from 'node:child_process';
+        import { watch } from ${JSON.stringify(path.join(ROOT, 'dist/index.js'))};
+        import { dropsByName, watchLine } from ${JSON.stringify(path.join(ROOT, 'dist/cli/watch.js'))};
+        const samples = watch({ intervalMs: 10, source: 'netlink' });
+        const first = (await samples.next()).value;
+        execFileSync('python3', [${JSON.stringify(path.join(ROOT, 'test/fixtures/flood.py'))}, '${fx.made.flood}', '${CONNECTS}']);
+        const second = (await samples.next()).value;
+        await samples.return();
+        console.log(watchLine(first, false, undefined));
+        console.log(watchLine(second, false, dropsByName(first.listeners)));`;
+      const [first, second] = fx.exec(process.execPath, ['--input-type=module', '-e', script]).trim().split('\n');
+      expect(first).not.toContain('| dropped');
+      expect(second).toContain(`  overflows +${DROPPED}  drops +${DROPPED}  `);
+      const dropped = /\| dropped {2}(.*?)(?: {2}\| accept queues|$)/.exec(second!);
+      expect(dropped?.[1]).toBe(`127.0.0.1:${fx.made.flood} +${DROPPED}`);
+    });
+  },
+);
