@@ -4,7 +4,7 @@ import { countBy, type CountByOptions, type GroupCount } from './count-by.js';
 import { endpoint } from './format.js';
 import { portPressure, type PortPressure } from './port-pressure.js';
 import { holdProcess } from './hold.js';
-import { planListenQueues, type ListenQueue, type ListenQueuePlan } from './queues.js';
+import { dropIncreases, planListenQueues, type ListenQueue, type ListenQueuePlan } from './queues.js';
 import { snapshot } from './read.js';
 import type { StateCounts } from './states.js';
 import { readTcpSysctls, type TcpSysctls } from './sysctl.js';
@@ -112,6 +112,8 @@ export interface DoctorInput {
   establishedByRemote: GroupCount[];
   /** The UNIX listeners, read with the last sample (absent: not looked at). */
   unixListeners?: UnixListenQueue[];
+  /** With two samples, the first one's listeners: whose own drops grew in between. */
+  listenersBefore?: ListenQueue[];
 }
 
 const TOP = 5;
@@ -187,12 +189,25 @@ function unixAcceptQueueFull(d: DoctorInput): Finding | undefined {
   };
 }
 
+/** The listeners whose own drops grew between the two samples (netlink only), most first. */
+function droppedListeners(d: DoctorInput): EndpointEvidence[] {
+  if (!d.listenersBefore) return [];
+  return dropIncreases(d.listenersBefore, d.listeners)
+    .slice(0, TOP)
+    .map(({ listener, increase }) => {
+      const e = listenerEvidence(listener);
+      e.evidence.dropsIncrease = increase;
+      return e;
+    });
+}
+
 function listenOverflows(d: DoctorInput): Finding | undefined {
   const growing = d.increase !== null && (d.increase.listenOverflows > 0 || d.increase.listenDrops > 0);
   if (!growing && d.counters.listenOverflows === 0 && d.counters.listenDrops === 0) return undefined;
   const counts = growing ? d.increase! : d.counters;
-  // A full listener is the culprit; without backlogs (the /proc source) the ones holding
-  // connections nobody accepted are the suspects.
+  // The listeners whose own drops grew are the culprits. Else a full listener; without backlogs
+  // (the /proc source) the ones holding connections nobody accepted are the suspects.
+  const dropped = growing ? droppedListeners(d) : [];
   const full = d.listeners.filter((l) => l.full === true);
   const suspects = full.length > 0 ? full : d.listeners.filter((l) => l.full === null && l.acceptQueue > 0);
   const evidence: Record<string, number> = { listenOverflows: counts.listenOverflows, listenDrops: counts.listenDrops };
@@ -204,10 +219,13 @@ function listenOverflows(d: DoctorInput): Finding | undefined {
       ? `Listen queues overflowed ${counts.listenOverflows} times in ${d.seconds!.toFixed(1)} s`
       : `Listen queues overflowed ${counts.listenOverflows} times since the counters started (boot, or the namespace's creation)`,
     evidence,
-    endpoints: worst(suspects, (l) => l.acceptQueue),
+    endpoints: dropped.length > 0 ? dropped : worst(suspects, (l) => l.acceptQueue),
     advice: growing
-      ? 'Connections are being dropped now because an accept queue is full: see which listener holds ' +
-        'connections nobody accepted, and accept faster or raise its backlog.'
+      ? dropped.length > 0
+        ? 'Connections are being dropped now at the listeners below, whose own drop counts grew (dropsIncrease): ' +
+          'accept faster or raise their backlog.'
+        : 'Connections are being dropped now because an accept queue is full: see which listener holds ' +
+          'connections nobody accepted, and accept faster or raise its backlog.'
       : d.increase
         ? `These counters only grow, and they did not in the ${d.seconds!.toFixed(1)} s watched: past trouble.`
         : 'These counters only grow; their total says little. Run again with a duration (sockscope doctor ' +
@@ -488,5 +506,6 @@ export async function diagnose(options?: DiagnoseOptions): Promise<Finding[]> {
     sysctls,
     closeWaitByEndpoint,
     ...(unixListeners && { unixListeners }),
+    ...(samples.length === 2 && { listenersBefore: samples[0]!.listeners }),
   });
 }

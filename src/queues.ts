@@ -67,6 +67,32 @@ export interface ListenQueue {
   drops: number | null;
 }
 
+/** A listener's address and port (listeners sharing them with SO_REUSEPORT have one). */
+const addressKey = (l: ListenQueue) => `${l.proto} ${l.localAddress} ${l.localPort}`;
+
+/** Each address and port's drops, summed over the listeners sharing it; /proc's unknown ones left out. */
+function dropsByAddress(listeners: readonly ListenQueue[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of listeners) if (l.drops !== null) out.set(addressKey(l), (out.get(addressKey(l)) ?? 0) + l.drops);
+  return out;
+}
+
+/**
+ * The listeners whose own drops grew from `before` to `now` (two reads of the same host), most
+ * first, one per address and port, with the increase. A listener new in `now` is left out.
+ */
+export function dropIncreases(before: readonly ListenQueue[], now: readonly ListenQueue[]): { listener: ListenQueue; increase: number }[] {
+  const was = dropsByAddress(before), is = dropsByAddress(now);
+  const out: { listener: ListenQueue; increase: number }[] = [];
+  for (const l of now) {
+    const key = addressKey(l), a = was.get(key), b = is.get(key);
+    if (a === undefined || b === undefined || b <= a) continue;
+    was.delete(key);
+    out.push({ listener: l, increase: b - a });
+  }
+  return out.sort((x, y) => y.increase - x.increase);
+}
+
 /** The option names of {@link listenQueues}. */
 export const LISTEN_QUEUE_OPTION_NAMES = ['protocols', 'procRoot', 'source', 'synRecv'] as const;
 

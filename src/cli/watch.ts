@@ -2,7 +2,7 @@
 // Ctrl-C: counter increases, the listeners that dropped, and busy accept queues.
 import { keyCounters, type KeyCounters } from '../counters.js';
 import { holdProcess } from '../hold.js';
-import type { ListenQueue } from '../queues.js';
+import { dropIncreases, type ListenQueue } from '../queues.js';
 import { watch as watchSamples, type WatchSample } from '../watch.js';
 import { positive, queueReadOptions, type Flags } from './args.js';
 import { listenerName } from './queues.js';
@@ -19,28 +19,11 @@ const SHORT: Record<keyof KeyCounters, string> = {
   estabResets: 'estabResets',
 };
 
-/** Each listener's drops by name, listeners sharing one (SO_REUSEPORT) summed; /proc's unknown ones left out. */
-export function dropsByName(listeners: readonly ListenQueue[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const l of listeners) if (l.drops !== null) out.set(listenerName(l), (out.get(listenerName(l)) ?? 0) + l.drops);
-  return out;
-}
-
-/** The listeners whose drops grew since `before`, as `address:port +N`. */
-function droppedSince(before: Map<string, number>, now: Map<string, number>): string[] {
-  const out: string[] = [];
-  for (const [name, drops] of now) {
-    const was = before.get(name);
-    if (was !== undefined && drops > was) out.push(`${name} +${drops - was}`);
-  }
-  return out;
-}
-
 /**
- * One text line of a sample: counters (totals in the first, increases after), the listeners that
- * dropped since the previous sample (`before`: its drops by name), busy listeners.
+ * One text line of a sample: counters (totals in the first, increases after), the listeners whose
+ * drops grew since the previous sample (`before`: its listeners), busy listeners.
  */
-export function watchLine(s: WatchSample, color: boolean, before?: Map<string, number>): string {
+export function watchLine(s: WatchSample, color: boolean, before?: readonly ListenQueue[]): string {
   const clock = new Date(s.time).toTimeString().slice(0, 8);
   const values = s.increase ?? s.counters;
   const fields = (Object.keys(SHORT) as (keyof KeyCounters)[]).map((k) => {
@@ -51,7 +34,7 @@ export function watchLine(s: WatchSample, color: boolean, before?: Map<string, n
   const busy = s.listeners
     .filter((l) => l.acceptQueue > 0)
     .map((l) => `${listenerName(l)} ${l.acceptQueue}/${l.backlog ?? '-'}`);
-  const dropped = s.increase && before ? droppedSince(before, dropsByName(s.listeners)) : [];
+  const dropped = s.increase && before ? dropIncreases(before, s.listeners).map((d) => `${listenerName(d.listener)} +${d.increase}`) : [];
   const droppedText = ['| dropped', ...dropped].join('  ');
   const head = s.increase ? clock : `${clock} since boot:`;
   return [
@@ -80,10 +63,10 @@ export async function watch(f: Flags, seconds?: string): Promise<string> {
   const release = holdProcess();
   try {
     let n = 0;
-    let drops: Map<string, number> | undefined;
+    let before: ListenQueue[] | undefined;
     for await (const sample of watchSamples({ ...read, intervalMs, signal: stop.signal })) {
-      process.stdout.write(`${f.json ? JSON.stringify(watchRecord(sample)) : watchLine(sample, process.stdout.isTTY === true, drops)}\n`);
-      drops = dropsByName(sample.listeners);
+      process.stdout.write(`${f.json ? JSON.stringify(watchRecord(sample)) : watchLine(sample, process.stdout.isTTY === true, before)}\n`);
+      before = sample.listeners;
       if (++n >= count) break;
     }
   } finally {

@@ -141,3 +141,30 @@ describe.skipIf(needs)('doctor on a CLOSE_WAIT pile', () => {
     ]);
   });
 });
+
+describe.skipIf(needs || !netlinkReady)('doctor over a duration, a listener flooded in between (skipped without netlink)', () => {
+  let fx: Fixture<{ flood: number }>;
+  beforeAll(async () => {
+    fx = await startInNetns(['python3', FIXTURE, '--waiting']);
+  });
+  afterAll(() => fx?.stop());
+
+  it('names the listener whose own drops grew, with the increase', () => {
+    // Inside the namespace (netlink); the flood lands between the two samples, 3 s apart.
+    const script = `
+      import { spawn } from 'node:child_process';
+      import { diagnose } from ${JSON.stringify(path.join(ROOT, 'dist/index.js'))};
+      const pending = diagnose({ durationMs: 3000, source: 'netlink', unix: false });
+      setTimeout(() => spawn('python3', [${JSON.stringify(path.join(ROOT, 'test/fixtures/flood.py'))}, '${fx.made.flood}', '10'], { stdio: 'ignore' }), 500);
+      console.log(JSON.stringify((await pending).find((f) => f.id === 'listen-overflows')));`;
+    const { advice, ...finding } = JSON.parse(fx.exec(process.execPath, ['--input-type=module', '-e', script])) as Finding;
+    expect(finding).toEqual({
+      id: 'listen-overflows',
+      severity: 'critical',
+      title: expect.stringMatching(/^Listen queues overflowed 8 times in 3\.\d s$/),
+      evidence: { listenOverflows: 8, listenDrops: 8, seconds: expect.any(Number) },
+      endpoints: [{ endpoint: `127.0.0.1:${fx.made.flood}`, evidence: { acceptQueue: 2, backlog: 1, synRecv: 0, dropsIncrease: 8 } }],
+    });
+    expect(advice).toMatch(/^Connections are being dropped now at the listeners below/);
+  });
+});

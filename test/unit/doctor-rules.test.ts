@@ -36,6 +36,26 @@ describe('the rules', () => {
     ]);
   });
 
+  it('names the listeners whose own drops grew between the two samples, ahead of a full one', () => {
+    const l = (localPort: number, drops: number | null, full = false) =>
+      ({ proto: 'tcp' as const, localAddress: '127.0.0.1', localPort, acceptQueue: full ? 2 : 0, backlog: 1, full, drops });
+    const growing = { increase: { ...zero, listenOverflows: 9, listenDrops: 11 }, seconds: 1 };
+    const overflows = (d: Partial<DoctorInput>) => findingsOf(input({ ...growing, ...d })).find((f) => f.id === 'listen-overflows')!;
+    const f = overflows({
+      // 80 is full but dropped nothing; 81 dropped 9; the two sockets of 82 (SO_REUSEPORT) 2 between them; 83 is unknown (/proc).
+      listenersBefore: [l(80, 8, true), l(81, 3), l(82, 1), l(82, 1), l(83, null)],
+      listeners: [l(80, 8, true), l(81, 12), l(82, 1), l(82, 3), l(83, null), l(84, 5)],
+    });
+    expect(f.endpoints).toEqual([
+      { endpoint: '127.0.0.1:81', evidence: { acceptQueue: 0, backlog: 1, dropsIncrease: 9 } },
+      { endpoint: '127.0.0.1:82', evidence: { acceptQueue: 0, backlog: 1, dropsIncrease: 2 } },
+    ]);
+    expect(f.advice).toMatch(/^Connections are being dropped now at the listeners below/);
+    // One sample, or no drop that grew: the full listener is the suspect, as before.
+    expect(overflows({ listeners: [l(80, 8, true), l(81, 12)] }).endpoints.map((e) => e.endpoint)).toEqual(['127.0.0.1:80']);
+    expect(overflows({ listenersBefore: [l(80, 8, true)], listeners: [l(80, 8, true)] }).endpoints.map((e) => e.endpoint)).toEqual(['127.0.0.1:80']);
+  });
+
   it('finds a SYN queue at tcp_max_syn_backlog\'s limit only with syncookies off', () => {
     const listeners = [{ proto: 'tcp' as const, localAddress: '0.0.0.0', localPort: 80, acceptQueue: 0, backlog: 4096, full: false, synRecv: 96 }];
     const sysctls = { tcpMaxSynBacklog: 128, tcpSyncookies: 0 };
