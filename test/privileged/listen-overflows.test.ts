@@ -132,11 +132,13 @@ describe.skipIf(!HAS_NETNS || !netlinkReady || !hasCommand('python3'))(
         import { execFileSync } from 'node:child_process';
         import { watch } from ${JSON.stringify(path.join(ROOT, 'dist/index.js'))};
         import { watchLine } from ${JSON.stringify(path.join(ROOT, 'dist/cli/watch.js'))};
+        const alive = setInterval(() => {}, 1000); // watch's own timer never keeps a process alive
         const samples = watch({ intervalMs: 10, source: 'netlink' });
         const first = (await samples.next()).value;
         execFileSync('python3', [${JSON.stringify(path.join(ROOT, 'test/fixtures/flood.py'))}, '${fx.made.flood}', '${CONNECTS}']);
         const second = (await samples.next()).value;
         await samples.return();
+        clearInterval(alive);
         console.log(watchLine(first, false, undefined));
         console.log(watchLine(second, false, first.listeners));`;
       const [first, second] = fx.exec(process.execPath, ['--input-type=module', '-e', script]).trim().split('\n');
