@@ -37,9 +37,8 @@ const destinationAttributes = (p: PortPressure) => ({ 'client.address': p.localA
 /**
  * Registers sockscope's instruments on `meter`: TCP connections per state, queued bytes, listener
  * queues, the kernel's listen and retransmit counters, the top-K figures asked for, and whether
- * each read succeeded. All are
- * read at collection time, by one batch callback. Returns a function that removes the callback;
- * the instruments then report nothing.
+ * each read succeeded. All are read at collection time, by one batch callback. Returns a function
+ * that removes the callback; the instruments then report nothing.
  *
  * @throws TypeError or RangeError for a bad option, here rather than at every collection.
  */
@@ -118,7 +117,7 @@ export function observeSockets(meter: Meter, options?: ObserveSocketsOptions): (
     }
   };
   const observables: Observable[] = [
-    ...[connections, queued, acceptQueue, backlog, drops, portConnections, omitted, ...counters.map(([, c]) => c), success, duration],
+    connections, queued, acceptQueue, backlog, drops, portConnections, omitted, ...counters.map(([, c]) => c), success, duration,
     ...(remotePrefixes ? [remotePrefixes] : []),
     ...(pressure ? [pressure.used, pressure.ratio, pressure.usable] : []),
   ];
